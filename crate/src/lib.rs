@@ -1,0 +1,33 @@
+//! entra-edge-auth: one sans-IO core for Entra ID login in the browser and token checks at the edge.
+//!
+//! Nothing in this crate performs I/O or reads the clock. Callers pass `now` (Unix seconds),
+//! randomness-free inputs where possible, and the bodies of the HTTP answers they fetched;
+//! the crate returns what to fetch, what to check and what was decided. The thin adapters
+//! (the wasm bindings for the browser and the worker, the native CLI) do the fetching.
+//!
+//! The flow for a token is always: parse and pre-check (cheap, reject early) → signature
+//! (a separate step, see [`jwt::signature`]) → claims.
+
+pub mod error;
+pub mod tuning;
+
+pub mod random;
+pub mod pkce;
+pub mod entra;
+pub mod obo;
+
+pub mod identity;
+pub mod jwt;
+pub mod keys;
+
+pub mod roles;
+pub mod policy;
+
+#[cfg(feature = "rust-crypto")]
+pub mod rust_crypto;
+
+pub use error::{Error, ErrorCode, Result};
+pub use tuning::Tuning;
+
+#[cfg(feature = "wasm")]
+pub mod wasm;
