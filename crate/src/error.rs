@@ -96,6 +96,9 @@ error_codes! {
     RoleDenied => "role_denied", 403;
     /// No policy rule matches the request (policies deny by default).
     NoMatchingRoute => "no_matching_route", 403;
+    /// The request path is ambiguous (dot segments, encoded slashes or backslashes), so no
+    /// rule can be matched safely.
+    InvalidPath => "invalid_path", 400;
     /// The policy document is invalid.
     InvalidPolicy => "invalid_policy", 500;
     /// A configuration value is missing or malformed.
