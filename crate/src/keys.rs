@@ -1,1 +1,239 @@
-//! (being written)
+//! A sans-IO key cache: it says what to fetch, the caller fetches, and the cache takes the
+//! answer back.
+//!
+//! [`KeyCache::lookup`] answers one of:
+//! - [`KeyLookup::Found`]: a fresh key for this kid;
+//! - [`KeyLookup::Fetch`]: fetch this URL, then call [`KeyCache::store_response`] (or
+//!   [`KeyCache::store_failure`] when no answer came) and look up again;
+//! - [`KeyLookup::Unavailable`]: deny now, with the reason (an unknown kid whose refetch is
+//!   not allowed yet, or a recent fetch failure).
+//!
+//! Two rules keep a flood of made-up kids from hammering a key server (jose's
+//! `cooldownDuration`, aws-jwt-verify's penalty box):
+//! - a fetch caused by an unknown kid is allowed at most once per
+//!   [`Tuning::refetch_cooldown_secs`] per key set; for ALB, whose keys are one URL per kid,
+//!   a successful fetch of a new kid lifts the cooldown, so real rotations are never held up;
+//! - a failed fetch (error status, garbage, timeout) is remembered for
+//!   [`Tuning::negative_ttl_secs`] and answered from memory meanwhile.
+//!
+//! Keys are used for [`Tuning::key_ttl_secs`] and then fetched again. If that fetch fails the
+//! stale key is not used: the cache fails closed.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::jwt::key::{parse_jwks, parse_p256_pem, Algorithm, PublicKey};
+use crate::jwt::{KeyRef, KeySource};
+use crate::tuning::Tuning;
+
+/// Most kids kept per ALB key set; ALB has a handful per region. Bounds memory under a flood.
+const MAX_ALB_KIDS: usize = 64;
+/// Largest key document accepted: real JWKS are a few KB.
+pub const MAX_KEY_DOCUMENT_BYTES: usize = 64 * 1024;
+
+/// An HTTP answer to a key fetch: status and body.
+pub type HttpAnswer = (u16, Vec<u8>);
+
+/// What the caller must do to get a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyLookup {
+    Found(PublicKey),
+    Fetch(KeyFetch),
+    Unavailable(Error),
+}
+
+/// A fetch the cache asks for: a GET of `url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFetch {
+    pub url: String,
+    key: KeyRef,
+}
+
+impl KeyFetch {
+    pub fn key_ref(&self) -> &KeyRef {
+        &self.key
+    }
+}
+
+#[derive(Debug, Default)]
+struct KeySet {
+    /// kid → (key, fetched_at).
+    keys: HashMap<String, (PublicKey, u64)>,
+    /// When the JWKS document was last fetched (JWKS sets only).
+    fetched_at: Option<u64>,
+    /// URL → (failed_at, error) for recent failed fetches.
+    failures: HashMap<String, (u64, Error)>,
+    /// When a fetch for an unknown kid was last started.
+    unknown_kid_fetch_at: Option<u64>,
+}
+
+/// Keys by key set and kid, with their freshness and recent failures.
+#[derive(Debug)]
+pub struct KeyCache {
+    tuning: Tuning,
+    sets: HashMap<KeySource, KeySet>,
+}
+
+impl KeyCache {
+    pub fn new(tuning: Tuning) -> Self {
+        KeyCache {
+            tuning,
+            sets: HashMap::new(),
+        }
+    }
+
+    fn url_for(key: &KeyRef) -> String {
+        match &key.source {
+            KeySource::Jwks { url } => url.clone(),
+            KeySource::AlbPem { base_url } => format!("{base_url}/{}", key.kid),
+        }
+    }
+
+    /// What to do to get the key `key` names, as of `now`.
+    pub fn lookup(&mut self, key: &KeyRef, now: u64) -> KeyLookup {
+        let tuning = self.tuning;
+        let url = Self::url_for(key);
+        let set = self.sets.entry(key.source.clone()).or_default();
+        let fresh = |fetched_at: u64| now < fetched_at.saturating_add(tuning.key_ttl_secs);
+
+        if let Some((found, fetched_at)) = set.keys.get(&key.kid) {
+            let set_fresh = match key.source {
+                KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
+                KeySource::AlbPem { .. } => fresh(*fetched_at),
+            };
+            if set_fresh {
+                return KeyLookup::Found(found.clone());
+            }
+        }
+        if let Some((failed_at, error)) = set.failures.get(&url) {
+            if now < failed_at.saturating_add(tuning.negative_ttl_secs) {
+                return KeyLookup::Unavailable(error.clone());
+            }
+        }
+        let kid_is_new = match key.source {
+            // A fresh document without the kid: only a refetch can find it (rotation).
+            KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
+            KeySource::AlbPem { .. } => !set.keys.contains_key(&key.kid),
+        };
+        if kid_is_new {
+            if let Some(at) = set.unknown_kid_fetch_at {
+                if now < at.saturating_add(tuning.refetch_cooldown_secs) {
+                    return KeyLookup::Unavailable(Error::new(
+                        ErrorCode::UnknownKid,
+                        format!(
+                            "no key with kid {:?}; key refetch is paused for up to {}s",
+                            key.kid, tuning.refetch_cooldown_secs
+                        ),
+                    ));
+                }
+            }
+            set.unknown_kid_fetch_at = Some(now);
+        }
+        KeyLookup::Fetch(KeyFetch {
+            url,
+            key: key.clone(),
+        })
+    }
+
+    /// Takes the answer to a [`KeyFetch`]: the HTTP status and body.
+    pub fn store_response(&mut self, fetch: &KeyFetch, status: u16, body: &[u8], now: u64) {
+        if let Err(error) = self.parse_and_store(fetch, status, body, now) {
+            self.store_failure(fetch, error, now);
+        }
+    }
+
+    /// Records that a [`KeyFetch`] got no answer (network error, timeout).
+    pub fn store_failure(&mut self, fetch: &KeyFetch, error: Error, now: u64) {
+        let negative_ttl = self.tuning.negative_ttl_secs;
+        let set = self.sets.entry(fetch.key.source.clone()).or_default();
+        set.failures
+            .retain(|_, (at, _)| now < at.saturating_add(negative_ttl));
+        set.failures.insert(fetch.url.clone(), (now, error));
+    }
+
+    fn parse_and_store(
+        &mut self,
+        fetch: &KeyFetch,
+        status: u16,
+        body: &[u8],
+        now: u64,
+    ) -> Result<()> {
+        let kid = &fetch.key.kid;
+        if status == 404 && matches!(fetch.key.source, KeySource::AlbPem { .. }) {
+            return Err(Error::new(
+                ErrorCode::UnknownKid,
+                format!("the ALB key server has no key {kid:?}"),
+            ));
+        }
+        if !(200..300).contains(&status) {
+            return Err(Error::new(
+                ErrorCode::KeyFetchFailed,
+                format!("the key server answered {status} for {}", fetch.url),
+            ));
+        }
+        if body.len() > MAX_KEY_DOCUMENT_BYTES {
+            return Err(Error::new(
+                ErrorCode::MalformedKey,
+                format!("the key document is over {MAX_KEY_DOCUMENT_BYTES} bytes"),
+            ));
+        }
+        let set = self.sets.entry(fetch.key.source.clone()).or_default();
+        match &fetch.key.source {
+            KeySource::Jwks { .. } => {
+                let keys = parse_jwks(body, Algorithm::Rs256)?;
+                set.keys = keys
+                    .into_iter()
+                    .map(|(kid, key)| (kid, (key, now)))
+                    .collect();
+                set.fetched_at = Some(now);
+            }
+            KeySource::AlbPem { .. } => {
+                let key = parse_p256_pem(body)?;
+                if set.keys.len() >= MAX_ALB_KIDS {
+                    evict_oldest(&mut set.keys);
+                }
+                set.keys.insert(kid.clone(), (key, now));
+                // A real new key: later new kids need not wait out the cooldown.
+                set.unknown_kid_fetch_at = None;
+            }
+        }
+        set.failures.remove(&fetch.url);
+        Ok(())
+    }
+
+    /// Resolves a key with a synchronous fetcher (CLI, tests, native services).
+    /// `fetch` returns `(status, body)` or an error when no answer came.
+    pub fn resolve_sync(
+        &mut self,
+        key: &KeyRef,
+        now: u64,
+        fetch: &mut dyn FnMut(&str) -> Result<HttpAnswer>,
+    ) -> Result<PublicKey> {
+        match self.lookup(key, now) {
+            KeyLookup::Found(key) => return Ok(key),
+            KeyLookup::Unavailable(error) => return Err(error),
+            KeyLookup::Fetch(request) => match fetch(&request.url) {
+                Ok((status, body)) => self.store_response(&request, status, &body, now),
+                Err(error) => self.store_failure(&request, error, now),
+            },
+        }
+        match self.lookup(key, now) {
+            KeyLookup::Found(key) => Ok(key),
+            KeyLookup::Unavailable(error) => Err(error),
+            KeyLookup::Fetch(_) => Err(Error::new(
+                ErrorCode::UnknownKid,
+                format!("no key with kid {:?} after fetching the key set", key.kid),
+            )),
+        }
+    }
+}
+
+fn evict_oldest(keys: &mut HashMap<String, (PublicKey, u64)>) {
+    if let Some(oldest) = keys
+        .iter()
+        .min_by_key(|(_, (_, at))| *at)
+        .map(|(kid, _)| kid.clone())
+    {
+        keys.remove(&oldest);
+    }
+}

@@ -11,17 +11,17 @@
 pub mod error;
 pub mod tuning;
 
-pub mod random;
-pub mod pkce;
 pub mod entra;
 pub mod obo;
+pub mod pkce;
+pub mod random;
 
 pub mod identity;
 pub mod jwt;
 pub mod keys;
 
-pub mod roles;
 pub mod policy;
+pub mod roles;
 
 #[cfg(feature = "rust-crypto")]
 pub mod rust_crypto;

@@ -1,1 +1,122 @@
-//! (being written)
+//! Token verification: one verifier per token source, each with a fixed algorithm.
+//!
+//! Every verification runs the same three steps, each its own type:
+//!
+//! 1. [`TokenVerifier::precheck`] parses the token and checks what needs no key (size,
+//!    shape, `alg` against the source's allow-list, `crit`, `kid`, ALB's `signer`). It
+//!    returns a [`Pending`] that names the key to use ([`KeyRef`]).
+//! 2. The caller looks the key up (see [`crate::keys`]), calls
+//!    [`Pending::signature_job`], checks the [`SignatureJob`] with a backend, and gets a
+//!    [`SignedToken`] back from [`SignatureJob::finish`].
+//! 3. [`TokenVerifier::validate`] checks the claims of the signed token against `now`.
+//!
+//! [`verify_sync`] runs all three with a synchronous backend.
+
+pub mod alb;
+pub mod checks;
+pub mod cognito;
+pub mod entra;
+pub mod key;
+pub mod parse;
+pub mod signature;
+
+use serde_json::{Map, Value};
+
+pub use alb::{AlbConfig, AlbVerifier};
+pub use cognito::{CognitoConfig, CognitoVerifier, TokenUse};
+pub use entra::{EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce};
+pub use key::{Algorithm, PublicKey};
+pub use parse::{Padding, UntrustedToken};
+pub use signature::{SignatureBackend, SignatureJob};
+
+use crate::error::Result;
+use crate::identity::TokenSource;
+
+/// Where the key for a token lives.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KeySource {
+    /// A JWKS document at this URL (Cognito, Entra).
+    Jwks { url: String },
+    /// One PEM public key per kid at `{base_url}/{kid}` (ALB).
+    AlbPem { base_url: String },
+}
+
+/// The key a token asks for: which key set and which `kid` in it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct KeyRef {
+    pub source: KeySource,
+    pub kid: String,
+}
+
+/// A token that passed its pre-checks and waits for its signature to be checked.
+#[derive(Debug)]
+pub struct Pending {
+    token: UntrustedToken,
+    algorithm: Algorithm,
+    key: KeyRef,
+}
+
+impl Pending {
+    pub(crate) fn new(token: UntrustedToken, algorithm: Algorithm, key: KeyRef) -> Self {
+        Pending {
+            token,
+            algorithm,
+            key,
+        }
+    }
+
+    /// The key to look up.
+    pub fn key_ref(&self) -> &KeyRef {
+        &self.key
+    }
+
+    /// The token as parsed (nothing verified).
+    pub fn untrusted(&self) -> &UntrustedToken {
+        &self.token
+    }
+
+    /// Binds the token to the looked-up key, for the verifier's algorithm.
+    pub fn signature_job(self, key: &PublicKey) -> Result<SignatureJob> {
+        SignatureJob::new(self.token, self.algorithm, key)
+    }
+}
+
+/// A token whose signature was checked, whose claims were not yet.
+#[derive(Debug, Clone)]
+pub struct SignedToken {
+    pub(crate) header: Map<String, Value>,
+    pub(crate) claims: Map<String, Value>,
+}
+
+/// A token whose signature and claims were checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VerifiedToken {
+    pub source: TokenSource,
+    pub subject: String,
+    /// `exp`, whole Unix seconds.
+    pub expires_at: u64,
+    pub claims: Map<String, Value>,
+}
+
+/// What every source-specific verifier does.
+pub trait TokenVerifier {
+    /// Step 1: parse and check everything that needs no key.
+    fn precheck(&self, token: &str) -> Result<Pending>;
+    /// Step 3: check the claims of a signed token as of `now` (Unix seconds).
+    fn validate(&self, signed: SignedToken, now: u64) -> Result<VerifiedToken>;
+}
+
+/// All three steps with a synchronous signature backend; `lookup_key` resolves the key
+/// (from a cache, a file, a test fixture).
+pub fn verify_sync(
+    verifier: &dyn TokenVerifier,
+    token: &str,
+    now: u64,
+    lookup_key: &mut dyn FnMut(&KeyRef) -> Result<PublicKey>,
+    backend: &dyn SignatureBackend,
+) -> Result<VerifiedToken> {
+    let pending = verifier.precheck(token)?;
+    let key = lookup_key(pending.key_ref())?;
+    let signed = pending.signature_job(&key)?.verify_with(backend)?;
+    verifier.validate(signed, now)
+}

@@ -1,0 +1,333 @@
+//! Public key material: JWKS documents (RFC 7517) and PEM SubjectPublicKeyInfo (RFC 7468,
+//! RFC 5480), turned into the two key types this crate verifies with.
+//!
+//! Keys are kept in the form both backends import directly: RSA as big-endian `n` and `e`
+//! (WebCrypto imports them as a JWK), P-256 as the uncompressed SEC1 point (WebCrypto
+//! imports it as `raw`).
+
+use std::fmt;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde::Deserialize;
+
+use super::parse::{decode_segment, Padding};
+use crate::error::{Error, ErrorCode, Result};
+
+/// The JWS algorithms this crate verifies (RFC 7518 §3.1). Each token source allows exactly
+/// one of them; the header's `alg` is checked against that, never used to choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Algorithm {
+    /// ECDSA P-256 with SHA-256, signature as raw `r ‖ s` (64 bytes).
+    Es256,
+    /// RSASSA-PKCS1-v1_5 with SHA-256.
+    Rs256,
+}
+
+impl Algorithm {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Algorithm::Es256 => "ES256",
+            Algorithm::Rs256 => "RS256",
+        }
+    }
+}
+
+/// Smallest RSA modulus accepted (NIST SP 800-131A); Entra and Cognito use 2048.
+pub const MIN_RSA_BITS: usize = 2048;
+/// Largest RSA modulus accepted: bounds the verification cost an attacker's key could cause.
+pub const MAX_RSA_BITS: usize = 8192;
+
+/// An RSA public key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RsaPublicKey {
+    n: Vec<u8>,
+    e: Vec<u8>,
+}
+
+impl RsaPublicKey {
+    /// From big-endian modulus and exponent; leading zero bytes are dropped.
+    pub fn new(n: &[u8], e: &[u8]) -> Result<Self> {
+        let n = strip_leading_zeros(n);
+        let e = strip_leading_zeros(e);
+        let bits = bit_length(n);
+        if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
+            return Err(Error::new(
+                ErrorCode::MalformedKey,
+                format!("RSA modulus of {bits} bits is outside {MIN_RSA_BITS}..={MAX_RSA_BITS}"),
+            ));
+        }
+        // An even or tiny exponent is never a real signing key; 65537 is the norm.
+        if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || e == [1] {
+            return Err(Error::new(
+                ErrorCode::MalformedKey,
+                "RSA public exponent is not usable",
+            ));
+        }
+        Ok(RsaPublicKey {
+            n: n.to_vec(),
+            e: e.to_vec(),
+        })
+    }
+
+    /// Big-endian modulus, no leading zeros.
+    pub fn modulus(&self) -> &[u8] {
+        &self.n
+    }
+
+    /// Big-endian public exponent, no leading zeros.
+    pub fn exponent(&self) -> &[u8] {
+        &self.e
+    }
+
+    /// Modulus size in bytes: the exact length of a valid RS256 signature.
+    pub fn size_bytes(&self) -> usize {
+        self.n.len()
+    }
+
+    /// `n` base64url, as a JWK carries it (for WebCrypto's `importKey("jwk")`).
+    pub fn n_b64(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.n)
+    }
+
+    /// `e` base64url.
+    pub fn e_b64(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.e)
+    }
+}
+
+impl fmt::Debug for RsaPublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RsaPublicKey({} bits)", bit_length(&self.n))
+    }
+}
+
+/// A P-256 public key as the uncompressed SEC1 point `04 ‖ x ‖ y`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct P256PublicKey {
+    point: [u8; 65],
+}
+
+impl P256PublicKey {
+    /// From an uncompressed SEC1 point. Whether it lies on the curve is checked by the
+    /// backend when it imports the key (both WebCrypto and `p256` refuse points off the curve).
+    pub fn from_sec1(point: &[u8]) -> Result<Self> {
+        match <[u8; 65]>::try_from(point) {
+            Ok(point) if point[0] == 0x04 => Ok(P256PublicKey { point }),
+            _ => Err(Error::new(
+                ErrorCode::MalformedKey,
+                "P-256 key must be an uncompressed point (65 bytes starting 0x04)",
+            )),
+        }
+    }
+
+    fn from_coordinates(x: &[u8], y: &[u8]) -> Result<Self> {
+        if x.len() != 32 || y.len() != 32 {
+            return Err(Error::new(
+                ErrorCode::MalformedKey,
+                "P-256 coordinates must be 32 bytes each",
+            ));
+        }
+        let mut point = [0u8; 65];
+        point[0] = 0x04;
+        point[1..33].copy_from_slice(x);
+        point[33..].copy_from_slice(y);
+        Ok(P256PublicKey { point })
+    }
+
+    pub fn sec1(&self) -> &[u8] {
+        &self.point
+    }
+}
+
+impl fmt::Debug for P256PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("P256PublicKey")
+    }
+}
+
+/// A public key of one of the supported types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublicKey {
+    Rsa(RsaPublicKey),
+    P256(P256PublicKey),
+}
+
+impl PublicKey {
+    /// The only algorithm this key may verify. Binding key type to algorithm here is what
+    /// stops an `alg` switch (RS256 header, EC key) from reaching a backend.
+    pub fn algorithm(&self) -> Algorithm {
+        match self {
+            PublicKey::Rsa(_) => Algorithm::Rs256,
+            PublicKey::P256(_) => Algorithm::Es256,
+        }
+    }
+}
+
+/// One JWK as RFC 7517 §4 / RFC 7518 §6 describe it; unknown members are ignored.
+#[derive(Deserialize)]
+struct Jwk {
+    kty: String,
+    kid: Option<String>,
+    #[serde(rename = "use")]
+    use_: Option<String>,
+    alg: Option<String>,
+    n: Option<String>,
+    e: Option<String>,
+    crv: Option<String>,
+    x: Option<String>,
+    y: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct JwkSet {
+    keys: Vec<serde_json::Value>,
+}
+
+/// Parses a JWKS document and keeps the keys usable for `alg`: right key type, `use`
+/// absent or `sig`, `alg` absent or equal, a `kid`. Others are skipped, not errors, since
+/// real key sets mix encryption keys and other types. A document that is not a JWKS, or
+/// has no usable key at all, is `malformed_key`.
+pub fn parse_jwks(body: &[u8], alg: Algorithm) -> Result<Vec<(String, PublicKey)>> {
+    let set: JwkSet = serde_json::from_slice(body).map_err(|e| {
+        Error::new(
+            ErrorCode::MalformedKey,
+            format!("key set is not a JWKS document: {e}"),
+        )
+    })?;
+    let usable: Vec<_> = set
+        .keys
+        .into_iter()
+        .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
+        .filter_map(|jwk| jwk_to_key(jwk, alg))
+        .collect();
+    if usable.is_empty() {
+        return Err(Error::new(
+            ErrorCode::MalformedKey,
+            format!("key set holds no usable {} signing key", alg.as_str()),
+        ));
+    }
+    Ok(usable)
+}
+
+fn jwk_to_key(jwk: Jwk, alg: Algorithm) -> Option<(String, PublicKey)> {
+    if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+        return None;
+    }
+    if jwk.alg.as_deref().is_some_and(|a| a != alg.as_str()) {
+        return None;
+    }
+    let kid = jwk.kid?;
+    let b64 = |s: Option<String>| s.and_then(|s| decode_segment(&s, Padding::Tolerated));
+    let key = match (alg, jwk.kty.as_str()) {
+        (Algorithm::Rs256, "RSA") => {
+            PublicKey::Rsa(RsaPublicKey::new(&b64(jwk.n)?, &b64(jwk.e)?).ok()?)
+        }
+        (Algorithm::Es256, "EC") if jwk.crv.as_deref() == Some("P-256") => {
+            PublicKey::P256(P256PublicKey::from_coordinates(&b64(jwk.x)?, &b64(jwk.y)?).ok()?)
+        }
+        _ => return None,
+    };
+    Some((kid, key))
+}
+
+/// `id-ecPublicKey` (RFC 5480 §2.1.1).
+const ID_EC_PUBLIC_KEY: spki::ObjectIdentifier =
+    spki::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+/// `secp256r1` / `prime256v1` (RFC 5480 §2.1.1.1).
+const SECP256R1: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+
+/// Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding a P-256 key, as ALB serves at
+/// `{keys base}/{kid}`.
+pub fn parse_p256_pem(body: &[u8]) -> Result<PublicKey> {
+    let malformed = |why: String| Error::new(ErrorCode::MalformedKey, why);
+    let text = std::str::from_utf8(body).map_err(|_| malformed("PEM is not UTF-8".into()))?;
+    let (label, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
+        .map_err(|e| malformed(format!("not a PEM document: {e}")))?;
+    if label != "PUBLIC KEY" {
+        return Err(malformed(format!(
+            "PEM label is {label:?}, expected \"PUBLIC KEY\""
+        )));
+    }
+    let info = spki::SubjectPublicKeyInfoRef::try_from(der.as_slice())
+        .map_err(|e| malformed(format!("not a SubjectPublicKeyInfo: {e}")))?;
+    if info.algorithm.oid != ID_EC_PUBLIC_KEY {
+        return Err(malformed("PEM key is not an EC key".into()));
+    }
+    let curve = info
+        .algorithm
+        .parameters_oid()
+        .map_err(|_| malformed("EC key names no curve".into()))?;
+    if curve != SECP256R1 {
+        return Err(malformed("EC key is not on P-256".into()));
+    }
+    let point = info
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| malformed("EC point has unused bits".into()))?;
+    Ok(PublicKey::P256(P256PublicKey::from_sec1(point)?))
+}
+
+fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
+    let first = bytes.iter().position(|&b| b != 0).unwrap_or(bytes.len());
+    &bytes[first..]
+}
+
+fn bit_length(be: &[u8]) -> usize {
+    match be.first() {
+        None => 0,
+        Some(&top) => be.len() * 8 - top.leading_zeros() as usize,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // RFC 7515 appendix A.3's P-256 key, as a JWK.
+    const A3_JWK: &str = r#"{"keys":[{"kty":"EC","crv":"P-256","kid":"a3",
+        "x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+        "y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+
+    #[test]
+    fn parses_ec_jwk() {
+        let keys = parse_jwks(A3_JWK.as_bytes(), Algorithm::Es256).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].0, "a3");
+        assert_eq!(keys[0].1.algorithm(), Algorithm::Es256);
+    }
+
+    #[test]
+    fn skips_keys_for_other_algorithms() {
+        // An EC key is never returned when RS256 keys are asked for: the set is then empty.
+        let e = parse_jwks(A3_JWK.as_bytes(), Algorithm::Rs256).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedKey);
+    }
+
+    #[test]
+    fn rejects_non_jwks() {
+        for body in ["", "[]", "{\"keys\":3}", "{}"] {
+            let e = parse_jwks(body.as_bytes(), Algorithm::Rs256).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedKey, "{body}");
+        }
+    }
+
+    #[test]
+    fn rejects_small_rsa_modulus() {
+        let e = RsaPublicKey::new(&[0xff; 128], &[1, 0, 1]).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedKey);
+        assert!(RsaPublicKey::new(&[0xff; 256], &[1, 0, 1]).is_ok());
+        assert!(RsaPublicKey::new(&[0xff; 256], &[2]).is_err());
+    }
+
+    #[test]
+    fn rejects_pem_of_wrong_kind() {
+        let e = parse_p256_pem(b"garbage").unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedKey);
+        let cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        assert_eq!(
+            parse_p256_pem(cert.as_bytes()).unwrap_err().code(),
+            ErrorCode::MalformedKey
+        );
+    }
+}

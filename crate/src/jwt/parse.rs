@@ -1,0 +1,186 @@
+//! Parsing a compact JWS (RFC 7515 §7.1) into an [`UntrustedToken`].
+//!
+//! Nothing here is trusted yet: the header and claims are read so that the pre-checks can
+//! reject early and the right key can be looked up, but only a [`super::SignedToken`]
+//! (which exists only after the signature step) can have its claims validated.
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use serde_json::{Map, Value};
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// Whether `=` padding is tolerated in the base64url segments.
+///
+/// RFC 7515 §2 says base64url without padding, and jose/openidconnect reject padding.
+/// AWS ALB, however, pads the segments of `x-amzn-oidc-data`, so the ALB verifier (and only
+/// it) opts in. The signing input stays the segments exactly as sent, padding included,
+/// because that is what ALB signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Padding {
+    Forbidden,
+    Tolerated,
+}
+
+const STRICT: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+const PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+pub(crate) fn decode_segment(segment: &str, padding: Padding) -> Option<Vec<u8>> {
+    match padding {
+        Padding::Forbidden => STRICT.decode(segment).ok(),
+        Padding::Tolerated => PADDING_OPTIONAL.decode(segment).ok(),
+    }
+}
+
+/// A token split and decoded, with nothing checked but its shape.
+#[derive(Debug, Clone)]
+pub struct UntrustedToken {
+    pub(crate) header: Map<String, Value>,
+    pub(crate) claims: Map<String, Value>,
+    pub(crate) signing_input: String,
+    pub(crate) signature: Vec<u8>,
+}
+
+impl UntrustedToken {
+    /// Splits and decodes `token`, refusing anything over `max_bytes` before decoding.
+    pub fn parse(token: &str, max_bytes: usize, padding: Padding) -> Result<Self> {
+        if token.len() > max_bytes {
+            return Err(Error::new(
+                ErrorCode::TokenTooLarge,
+                format!(
+                    "token is {} bytes, over the {max_bytes}-byte limit",
+                    token.len()
+                ),
+            ));
+        }
+        let mut parts = token.split('.');
+        let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::new(
+                ErrorCode::MalformedToken,
+                "a JWS in compact form has exactly three dot-separated segments",
+            ));
+        };
+
+        let header = decode_object(header_b64, padding, ErrorCode::MalformedHeader, "header")?;
+        let claims = decode_object(claims_b64, padding, ErrorCode::MalformedClaims, "claims")?;
+        let signature = decode_segment(signature_b64, padding).ok_or_else(|| {
+            Error::new(
+                ErrorCode::MalformedToken,
+                "the signature segment is not base64url",
+            )
+        })?;
+
+        Ok(UntrustedToken {
+            header,
+            claims,
+            signing_input: token[..header_b64.len() + 1 + claims_b64.len()].to_owned(),
+            signature,
+        })
+    }
+
+    /// The JOSE header, unverified.
+    pub fn header(&self) -> &Map<String, Value> {
+        &self.header
+    }
+
+    /// The claims, unverified. Named so that nobody mistakes them for checked ones.
+    pub fn claims_unverified(&self) -> &Map<String, Value> {
+        &self.claims
+    }
+
+    /// A header parameter as a string, if it is one.
+    pub fn header_str(&self, name: &str) -> Option<&str> {
+        self.header.get(name).and_then(Value::as_str)
+    }
+}
+
+fn decode_object(
+    segment: &str,
+    padding: Padding,
+    code: ErrorCode,
+    what: &str,
+) -> Result<Map<String, Value>> {
+    let bytes = decode_segment(segment, padding)
+        .ok_or_else(|| Error::new(code, format!("the {what} segment is not base64url")))?;
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(Error::new(
+            code,
+            format!("the {what} is JSON but not an object"),
+        )),
+        Err(e) => Err(Error::new(code, format!("the {what} is not JSON: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        STRICT.encode(s)
+    }
+
+    fn token(header: &str, claims: &str) -> String {
+        format!("{}.{}.{}", b64(header), b64(claims), b64("sig"))
+    }
+
+    #[test]
+    fn rejects_wrong_segment_counts() {
+        for t in ["", "a", "a.b", "a.b.c.d", "a.b.c.d.e"] {
+            let e = UntrustedToken::parse(t, 16384, Padding::Forbidden).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedToken, "{t}");
+        }
+    }
+
+    #[test]
+    fn rejects_oversized_before_decoding() {
+        let t = "a".repeat(20_000);
+        let e = UntrustedToken::parse(&t, 16384, Padding::Forbidden).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::TokenTooLarge);
+    }
+
+    #[test]
+    fn rejects_non_json_and_non_object() {
+        let e =
+            UntrustedToken::parse(&token("not json", "{}"), 16384, Padding::Forbidden).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedHeader);
+        let e = UntrustedToken::parse(&token("[1]", "{}"), 16384, Padding::Forbidden).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedHeader);
+        let e =
+            UntrustedToken::parse(&token("{}", "\"s\""), 16384, Padding::Forbidden).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedClaims);
+    }
+
+    #[test]
+    fn padding_only_where_tolerated() {
+        // `{"a":1}` is 7 bytes: its base64url needs one `=` when padded.
+        let padded = format!("{}=.{}=.{}", b64("{\"a\":1}"), b64("{\"b\":1}"), b64("sig"));
+        let e = UntrustedToken::parse(&padded, 16384, Padding::Forbidden).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedHeader);
+        let t = UntrustedToken::parse(&padded, 16384, Padding::Tolerated).unwrap();
+        assert_eq!(t.header["a"], 1);
+        // The signing input keeps the padding: it is what the signer signed.
+        assert!(t.signing_input.ends_with("=") && t.signing_input.contains("=."));
+    }
+
+    #[test]
+    fn rejects_standard_alphabet() {
+        let t = format!("{}.{}.ab+/", b64("{}"), b64("{}"));
+        let e = UntrustedToken::parse(&t, 16384, Padding::Tolerated).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedToken);
+    }
+}
