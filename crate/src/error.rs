@@ -207,6 +207,17 @@ mod tests {
     }
 
     #[test]
+    fn every_code_is_documented_in_the_readme() {
+        let readme = include_str!("../../README.md");
+        for code in ErrorCode::ALL {
+            assert!(
+                readme.contains(&format!("| `{}` | {} |", code.as_str(), code.http_status())),
+                "README's error table lacks {code}"
+            );
+        }
+    }
+
+    #[test]
     fn json_shape() {
         let e = Error::new(ErrorCode::TokenExpired, "expired \"now\"");
         let v: serde_json::Value = serde_json::from_str(&e.to_json()).unwrap();

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what it needs (idempotent, fast the
+# second time), then runs every check. README's test command; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+# Everything is also written to a log, so the summary can count what every runner reported.
+LOG="$(mktemp)"
+trap 'rm -f "$LOG"' EXIT
+exec > >(tee "$LOG") 2>&1
+
+step "toolchain"
+rustup target list --installed | grep -qx wasm32-unknown-unknown \
+  || rustup target add wasm32-unknown-unknown
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
+rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
+
+step "format and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p entra-edge-auth --lib --no-default-features --features browser,worker \
+  --target wasm32-unknown-unknown -- -D warnings
+
+step "core: native tests (vectors, verifiers, key cache, protocol, policy, CLI)"
+cargo test --workspace
+
+step "core: builds for wasm32"
+cargo build -p entra-edge-auth --target wasm32-unknown-unknown
+cargo build -p entra-edge-auth --lib --no-default-features --features browser,worker \
+  --target wasm32-unknown-unknown
+
+step "summary"
+# One plain closing line over every runner above (cargo's per-binary lines are in the log).
+passed=0; failed=0
+while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
+  grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$LOG" \
+    | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed/\1 \2/')
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
