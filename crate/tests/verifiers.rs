@@ -810,3 +810,20 @@ fn entra_rejects_alg_none_and_hs256() {
         assert_eq!(code(result), ErrorCode::UnsupportedAlgorithm, "{alg}");
     }
 }
+
+#[test]
+fn verified_alb_token_becomes_an_identity_with_mapped_roles() {
+    use entra_edge_auth::roles::RoleMapping;
+    let mapping = RoleMapping::from_json(
+        r#"{"SG-StackFlow-Admins": "super_admin", "SG-StackFlow-ITSM-Managers": "itsm_manager",
+            "SG-StackFlow-Agents": "itsm_agent", "SG-StackFlow-ReadOnly": "viewer"}"#,
+    )
+    .unwrap();
+    let identity = alb_check(alb_header(), alb_claims(), true)
+        .unwrap()
+        .into_identity(&mapping);
+    assert_eq!(identity.subject, "alice-sub");
+    assert_eq!(identity.roles, vec!["itsm_agent".to_string()]);
+    assert!(!identity.groups_overage);
+    assert_eq!(identity.source.family(), "alb");
+}

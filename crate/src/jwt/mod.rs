@@ -30,7 +30,8 @@ pub use parse::{Padding, UntrustedToken};
 pub use signature::{SignatureBackend, SignatureJob};
 
 use crate::error::Result;
-use crate::identity::TokenSource;
+use crate::identity::{Identity, TokenSource};
+use crate::roles::{collect_roles, RoleMapping};
 
 /// Where the key for a token lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -96,6 +97,21 @@ pub struct VerifiedToken {
     /// `exp`, whole Unix seconds.
     pub expires_at: u64,
     pub claims: Map<String, Value>,
+}
+
+impl VerifiedToken {
+    /// The identity this token proves, with roles read through `mapping`.
+    pub fn into_identity(self, mapping: &RoleMapping) -> Identity {
+        let roles = collect_roles(&self.claims, mapping);
+        Identity {
+            source: self.source,
+            subject: self.subject,
+            roles: roles.roles,
+            groups_overage: roles.groups_overage,
+            expires_at: self.expires_at,
+            claims: self.claims,
+        }
+    }
 }
 
 /// What every source-specific verifier does.
