@@ -59,5 +59,26 @@ fn write_fuzz_seeds() {
     );
 
     write("key_material", "jwks", &rsa.jwks("k1"));
+    write(
+        "policy_json",
+        "policy",
+        include_str!("../fuzz/corpus_seed_policy.json"),
+    );
+    write(
+        "policy_json",
+        "groups",
+        r#"{"SG-StackFlow-Admins": "super_admin", "SG-StackFlow-ReadOnly": "viewer"}"#,
+    );
+    write("policy_json", "path", "/itsm/tickets/42");
+    write(
+        "callback_url",
+        "code",
+        "http://127.0.0.1:5173/callback?code=abc&state=expected-state-value&session_state=x",
+    );
+    write(
+        "callback_url",
+        "error",
+        "http://127.0.0.1:5173/callback?error=access_denied&error_description=AADSTS65001%3A+consent&state=expected-state-value",
+    );
     write("key_material", "pem", ec.public_pem());
 }
