@@ -31,11 +31,17 @@ cargo build -p entra-edge-auth --target wasm32-unknown-unknown
 cargo build -p entra-edge-auth --lib --no-default-features --features browser,worker \
   --target wasm32-unknown-unknown
 
+step "edge worker: workerd tests, Wycheproof through WebCrypto, dry-run bundle"
+bash worker/test/run.sh
+
 step "summary"
 # One plain closing line over every runner above (cargo's per-binary lines are in the log).
 passed=0; failed=0
 while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(
   grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed; [0-9]+ failed' "$LOG" \
     | sed -E 's/.* ([0-9]+) passed; ([0-9]+) failed/\1 \2/')
+# node --test closes with "# pass N" and "# fail N".
+while read -r p; do passed=$((passed + p)); done < <(grep -hoE '^# pass [0-9]+' "$LOG" | grep -oE '[0-9]+')
+while read -r f; do failed=$((failed + f)); done < <(grep -hoE '^# fail [0-9]+' "$LOG" | grep -oE '[0-9]+')
 echo "${passed} passed, ${failed} failed"
 [ "$failed" -eq 0 ]

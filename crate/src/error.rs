@@ -103,6 +103,8 @@ error_codes! {
     InvalidPolicy => "invalid_policy", 500;
     /// A configuration value is missing or malformed.
     InvalidConfig => "invalid_config", 500;
+    /// The gate itself failed (a wasm trap); the request was not forwarded.
+    InternalError => "internal_error", 500;
 
     // --- login protocol (authorize, callback, token endpoint) ---
     /// The callback's `state` does not match the pending login.

@@ -1,0 +1,248 @@
+//! The worker's configuration, parsed and checked once per isolate.
+//!
+//! Every setting is named exactly as `worker/README.md` documents it. A missing or malformed
+//! setting is an `invalid_config` error whose message starts with the setting's name; the
+//! gate remembers it and answers every request with it (500), so a broken deployment never
+//! silently allows. A token source whose settings are all absent is disabled (its
+//! credential is then refused); a half-configured one is an error.
+
+use web_sys::Url;
+
+use super::env::{invalid, split_list, Env};
+use crate::error::Result;
+use crate::jwt::{AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, TokenUse};
+use crate::policy::Policy;
+use crate::roles::RoleMapping;
+use crate::tuning::Tuning;
+
+/// Key fetches that take longer than this are abandoned (and the request denied).
+pub const DEFAULT_KEY_FETCH_TIMEOUT_MS: u32 = 3_000;
+/// The largest clock skew accepted in `CLOCK_SKEW_SECONDS`: more would make `exp` meaningless.
+const MAX_CLOCK_SKEW_SECS: u64 = 600;
+const DEFAULT_LOGOUT_PATH: &str = "/logout";
+const DEFAULT_ENTRA_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+/// Where `/logout` sends the browser after clearing ALB's session cookies.
+#[derive(Debug, Clone)]
+pub struct LogoutConfig {
+    /// The path that triggers the logout (`LOGOUT_PATH`, default `/logout`).
+    pub path: String,
+    /// Entra's end-session endpoint with `post_logout_redirect_uri`, ready to redirect to.
+    pub end_session_url: String,
+}
+
+/// Everything the gate needs, checked.
+pub struct GateConfig {
+    /// `ORIGIN_URL` without a trailing slash; the request path and query are appended.
+    pub origin: String,
+    pub alb: Option<AlbVerifier>,
+    pub cognito: Option<CognitoVerifier>,
+    pub roles: RoleMapping,
+    pub policy: Policy,
+    pub tuning: Tuning,
+    pub logout: Option<LogoutConfig>,
+    pub key_fetch_timeout_ms: u32,
+}
+
+impl GateConfig {
+    pub fn from_env(env: &Env) -> Result<GateConfig> {
+        let mut tuning = Tuning::default();
+        if let Some(skew) = env.get("CLOCK_SKEW_SECONDS")? {
+            tuning.clock_skew_secs =
+                parse_bounded("CLOCK_SKEW_SECONDS", &skew, 0, MAX_CLOCK_SKEW_SECS)?;
+        }
+        let key_fetch_timeout_ms = match env.get("KEY_FETCH_TIMEOUT_MS")? {
+            Some(ms) => parse_bounded("KEY_FETCH_TIMEOUT_MS", &ms, 100, 30_000)? as u32,
+            None => DEFAULT_KEY_FETCH_TIMEOUT_MS,
+        };
+        let origin = env
+            .get("ORIGIN_URL")?
+            .ok_or_else(|| invalid("ORIGIN_URL", "is not set"))?;
+        let origin = base_url("ORIGIN_URL", &origin)?;
+
+        let alb = alb_verifier(env, tuning)?;
+        let cognito = cognito_verifier(env, tuning)?;
+        if alb.is_none() && cognito.is_none() {
+            return Err(invalid(
+                "ALB_ARNS",
+                "and COGNITO_ISSUER are both unset: configure at least one token source",
+            ));
+        }
+
+        let roles = match env.get("GROUP_ROLES")? {
+            Some(json) => RoleMapping::from_json(&json)
+                .map_err(|e| invalid("GROUP_ROLES", &format!("is invalid: {}", e.message())))?,
+            None => RoleMapping::default(),
+        };
+        let policy = env
+            .get("POLICY")?
+            .ok_or_else(|| invalid("POLICY", "is not set"))?;
+        let policy = Policy::from_json(&policy)
+            .map_err(|e| invalid("POLICY", &format!("is invalid: {}", e.message())))?;
+
+        Ok(GateConfig {
+            origin,
+            alb,
+            cognito,
+            roles,
+            policy,
+            tuning,
+            logout: logout(env)?,
+            key_fetch_timeout_ms,
+        })
+    }
+}
+
+fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
+    let arns = env.get("ALB_ARNS")?;
+    let client_ids = env.get("ALB_CLIENT_IDS")?;
+    let issuer = env.get("ALB_ISSUER")?;
+    let region = env.get("ALB_REGION")?;
+    let keys_url = env.get("ALB_KEYS_URL")?;
+    if arns.is_none()
+        && client_ids.is_none()
+        && issuer.is_none()
+        && region.is_none()
+        && keys_url.is_none()
+    {
+        return Ok(None);
+    }
+    let signers = split_list(&arns.ok_or_else(|| {
+        invalid(
+            "ALB_ARNS",
+            "is not set, but other ALB_* settings are (set it, or unset them all to disable ALB)",
+        )
+    })?);
+    if signers.is_empty() {
+        return Err(invalid("ALB_ARNS", "names no load balancer ARN"));
+    }
+    if let Some(arn) = signers.iter().find(|arn| !arn.starts_with("arn:")) {
+        return Err(invalid(
+            "ALB_ARNS",
+            &format!("holds {arn:?}, which is not an ARN"),
+        ));
+    }
+    let keys_base_url = match (keys_url, region) {
+        (Some(url), _) => base_url("ALB_KEYS_URL", &url)?,
+        (None, Some(region)) => AlbConfig::default_keys_base_url(&region)?,
+        (None, None) => {
+            return Err(invalid(
+                "ALB_REGION",
+                "is not set (nor ALB_KEYS_URL): ALB keys cannot be fetched",
+            ))
+        }
+    };
+    let config = AlbConfig {
+        signers,
+        client_ids: client_ids.as_deref().map(split_list).unwrap_or_default(),
+        issuer,
+        keys_base_url,
+    };
+    AlbVerifier::new(config, tuning).map(Some)
+}
+
+fn cognito_verifier(env: &Env, tuning: Tuning) -> Result<Option<CognitoVerifier>> {
+    let issuer = env.get("COGNITO_ISSUER")?;
+    let jwks_url = env.get("COGNITO_JWKS_URL")?;
+    let client_ids = env.get("COGNITO_CLIENT_IDS")?;
+    if issuer.is_none() && jwks_url.is_none() && client_ids.is_none() {
+        return Ok(None);
+    }
+    let issuer = issuer.ok_or_else(|| {
+        invalid("COGNITO_ISSUER", "is not set, but other COGNITO_* settings are (set it, or unset them all to disable Cognito)")
+    })?;
+    let issuer = base_url("COGNITO_ISSUER", &issuer)?;
+    let client_ids =
+        split_list(&client_ids.ok_or_else(|| invalid("COGNITO_CLIENT_IDS", "is not set"))?);
+    if client_ids.is_empty() {
+        return Err(invalid("COGNITO_CLIENT_IDS", "names no app client id"));
+    }
+    let jwks_url = match jwks_url {
+        Some(url) => http_url("COGNITO_JWKS_URL", &url)?,
+        None => CognitoConfig::default_jwks_url(&issuer),
+    };
+    let config = CognitoConfig {
+        issuer,
+        jwks_url,
+        client_ids,
+        token_uses: vec![TokenUse::Access, TokenUse::Id],
+    };
+    CognitoVerifier::new(config, tuning).map(Some)
+}
+
+fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
+    let tenant = env.get("ENTRA_TENANT_ID")?;
+    let authority = env.get("ENTRA_AUTHORITY")?;
+    let redirect = env.get("LOGOUT_REDIRECT_URI")?;
+    let path = env.get("LOGOUT_PATH")?;
+    if tenant.is_none() && authority.is_none() && redirect.is_none() && path.is_none() {
+        return Ok(None);
+    }
+    let tenant = tenant.ok_or_else(|| {
+        invalid(
+            "ENTRA_TENANT_ID",
+            "is not set, but other logout settings are",
+        )
+    })?;
+    let tenant_ok = tenant.len() <= 128
+        && tenant
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+    if !tenant_ok {
+        return Err(invalid("ENTRA_TENANT_ID", "is not a tenant id or domain"));
+    }
+    let authority = base_url(
+        "ENTRA_AUTHORITY",
+        authority.as_deref().unwrap_or(DEFAULT_ENTRA_AUTHORITY),
+    )?;
+    let redirect = redirect.ok_or_else(|| {
+        invalid(
+            "LOGOUT_REDIRECT_URI",
+            "is not set, but other logout settings are",
+        )
+    })?;
+    let redirect = http_url("LOGOUT_REDIRECT_URI", &redirect)?;
+    let path = path.unwrap_or_else(|| DEFAULT_LOGOUT_PATH.to_owned());
+    if !path.starts_with('/') || path.contains(['?', '#']) {
+        return Err(invalid("LOGOUT_PATH", "must be a path starting with '/'"));
+    }
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("post_logout_redirect_uri", &redirect)
+        .finish();
+    Ok(Some(LogoutConfig {
+        path,
+        end_session_url: format!("{authority}/{tenant}/oauth2/v2.0/logout?{query}"),
+    }))
+}
+
+fn parse_bounded(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
+    match value.parse::<u64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(invalid(
+            name,
+            &format!("must be a whole number from {min} to {max}, got {value:?}"),
+        )),
+    }
+}
+
+/// An absolute http(s) URL without credentials or fragment, as the platform's URL parser
+/// reads it (the same parser `fetch` uses).
+fn http_url(name: &str, value: &str) -> Result<String> {
+    let url = Url::new(value).map_err(|_| invalid(name, "is not an absolute URL"))?;
+    if url.protocol() != "https:" && url.protocol() != "http:" {
+        return Err(invalid(name, "must be an http(s) URL"));
+    }
+    if !url.username().is_empty() || !url.password().is_empty() || !url.hash().is_empty() {
+        return Err(invalid(name, "must not carry credentials or a fragment"));
+    }
+    Ok(value.to_owned())
+}
+
+/// A URL that paths are appended to: no query, no trailing slash.
+fn base_url(name: &str, value: &str) -> Result<String> {
+    http_url(name, value)?;
+    if value.contains('?') {
+        return Err(invalid(name, "must not have a query string"));
+    }
+    Ok(value.trim_end_matches('/').to_owned())
+}

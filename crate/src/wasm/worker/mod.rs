@@ -1,0 +1,87 @@
+//! The edge worker adapter: the core's verifiers, key cache, roles and policy behind one
+//! `fetch` handler for workerd / Cloudflare Workers.
+//!
+//! The JS entry (`worker/src/index.js`) builds one [`EdgeGate`] per isolate from `env` and
+//! hands it every request. Everything that decides lives here in Rust:
+//!
+//! - [`config`]: settings from `env`, checked once; errors answer every request with 500;
+//! - [`gate`]: the per-request flow (logout, public routes, credential, verify, policy);
+//! - [`credential`]: which token the request carries;
+//! - [`keys`]: fetches for the core's key cache (Cache API, one in flight per URL, deadline);
+//! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
+//! - [`forward`]: header stripping and the origin request;
+//! - [`respond`] and [`logout`]: the answers the worker makes itself;
+//! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
+//! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
+
+mod config;
+mod credential;
+mod env;
+mod forward;
+mod gate;
+mod keys;
+mod logout;
+mod platform;
+mod respond;
+mod token_cache;
+mod vectors;
+
+use std::rc::Rc;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use web_sys::Request;
+
+use crate::error::Error;
+use config::GateConfig;
+use env::Env;
+use gate::Gate;
+
+/// One per isolate: the parsed configuration (or the error it had) and the caches.
+#[wasm_bindgen]
+pub struct EdgeGate {
+    inner: Result<Rc<Gate>, Error>,
+}
+
+#[wasm_bindgen]
+impl EdgeGate {
+    /// Parses and checks the configuration in `env`. Never throws: a bad configuration is
+    /// logged here and answered as a 500 naming the setting on every request.
+    #[wasm_bindgen(constructor)]
+    pub fn new(env: JsValue) -> EdgeGate {
+        let inner = GateConfig::from_env(&Env::new(env)).map(|config| Rc::new(Gate::new(config)));
+        if let Err(error) = &inner {
+            platform::log_error(&format!("entra-edge-auth: configuration error: {error}"));
+        }
+        EdgeGate { inner }
+    }
+
+    /// Handles one request; resolves to the `Response` (never rejects).
+    pub fn handle(&self, request: Request, ctx: JsValue) -> Promise {
+        match &self.inner {
+            Ok(gate) => gate.handle(request, ctx),
+            Err(error) => gate::resolved(respond::deny_error(error, 0).into()),
+        }
+    }
+
+    /// Counters as JSON, for tests and operators: requests, verifications, token cache hits,
+    /// key fetches.
+    pub fn stats(&self) -> String {
+        let Ok(gate) = &self.inner else {
+            return "{}".to_owned();
+        };
+        let (s, k) = (&gate.stats, &gate.keys().stats);
+        serde_json::json!({
+            "requests": s.requests.get(),
+            "forwarded": s.forwarded.get(),
+            "denied": s.denied.get(),
+            "verifications": s.verifications.get(),
+            "token_cache_hits": s.token_cache_hits.get(),
+            "cached_tokens": gate.cached_tokens(),
+            "key_network_fetches": k.network_fetches.get(),
+            "key_shared_cache_hits": k.shared_cache_hits.get(),
+            "key_stale_served": k.stale_served.get(),
+        })
+        .to_string()
+    }
+}

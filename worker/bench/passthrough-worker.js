@@ -1,0 +1,7 @@
+// Baseline: forwards every request to origin untouched (no checks at all).
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    return fetch(env.ORIGIN_URL + url.pathname + url.search, request);
+  },
+};
