@@ -34,6 +34,9 @@ cargo build -p entra-edge-auth --lib --no-default-features --features browser,wo
 step "edge worker: workerd tests, Wycheproof through WebCrypto, dry-run bundle"
 bash worker/test/run.sh
 
+step "browser package: end to end in headless Chromium, wasm-bindgen-test (Wycheproof via WebCrypto)"
+bash tests/browser/run.sh
+
 step "summary"
 # One plain closing line over every runner above (cargo's per-binary lines are in the log).
 passed=0; failed=0

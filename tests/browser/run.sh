@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The browser package's tests, one command on a fresh machine:
+#   bash tests/browser/run.sh
+# 1. end to end in headless Chromium (Debian's chromium, playwright-core) against the local
+#    stack, with Node's test runner: sign-in for each demo user, bad callbacks, OBO
+#    failures, refresh, logout (tests/browser/*.test.mjs);
+# 2. wasm-bindgen-test in headless Chromium: PKCE from crypto.getRandomValues and the
+#    WebCrypto backend against Project Wycheproof (tests/browser/wasm).
+# Installs what is missing first (idempotent). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# shellcheck source=../stack/install.sh
+source tests/stack/install.sh
+
+cleanup() {
+  # The stacks live inside the test processes and stop with them; this catches anything
+  # still running from this script (e.g. after Ctrl-C).
+  local pids
+  pids="$(jobs -p)"
+  [ -z "$pids" ] || kill $pids 2>/dev/null || true
+}
+trap cleanup EXIT
+
+echo "== toolchain and packages"
+ensure_chromium
+ensure_rust_wasm
+ensure_npm www
+ensure_npm tests/stack
+ensure_npm tests/browser
+
+echo "== build: the package and the local OBO service"
+bash www/build.sh
+cargo build --quiet -p local-obo-service
+export OBO_BIN="$PWD/target/debug/local-obo-service"
+
+status=0
+echo "== end to end (node --test, headless Chromium)"
+mkdir -p tests/artifacts
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs) \
+  || status=1
+
+echo "== browser adapter in headless Chromium (wasm-bindgen-test)"
+(
+  cd tests/browser/wasm
+  CARGO_TARGET_DIR="$OLDPWD/target/wasm-browser-tests" \
+    WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless --chrome
+) || status=1
+
+if [ -f tests/artifacts/demo-signed-in.png ]; then
+  echo "screenshot: tests/artifacts/demo-signed-in.png"
+fi
+exit "$status"

@@ -1,0 +1,1 @@
+//! Nothing here: the tests in `tests/` exercise the `entra-edge-auth` browser build.

@@ -1,0 +1,230 @@
+// An OpenID provider shaped like Microsoft Entra ID v2, on 127.0.0.1, built on npm
+// `oidc-provider` (OpenID Certified) so the browser package meets a real, strict provider.
+//
+// Entra's shapes: issuer `http://127.0.0.1:PORT/<tenant>/v2.0`, endpoints under
+// `/<tenant>/oauth2/v2.0/…`, keys at `/<tenant>/discovery/v2.0/keys`, discovery at
+// `/<tenant>/v2.0/.well-known/openid-configuration`; ID and access tokens carry `tid`,
+// `oid`, `preferred_username`, `name`, `email`, `groups`; access tokens for the API are
+// RS256 JWTs with `aud` = the API's application id and `scp`.
+//
+// Where oidc-provider and Entra differ, the stack adapts on purpose (each is commented).
+
+import crypto from 'node:crypto';
+import http from 'node:http';
+
+import Provider from 'oidc-provider';
+
+import { API_APP_ID, API_SCOPE, DEMO_PASSWORD, SPA_CLIENT_ID, TENANT_ID, USERS } from './config.mjs';
+import { loginPage, logoutPage, errorPage, signedOutPage } from './pages.mjs';
+
+const SCP = 'access_as_user';
+
+function findUser(id) {
+  return USERS.find((u) => u.oid === id || u.username.toLowerCase() === String(id).toLowerCase());
+}
+
+/** The claims Entra puts in both ID and access tokens for a user. */
+function userClaims(user) {
+  return {
+    tid: TENANT_ID,
+    oid: user.oid,
+    preferred_username: user.username,
+    name: user.name,
+    email: user.username,
+    groups: user.groups,
+    ver: '2.0',
+  };
+}
+
+async function readForm(req) {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 16 * 1024) throw new Error('form too large');
+  }
+  return new URLSearchParams(body);
+}
+
+/**
+ * Starts the provider. `webOrigin` is the SPA's origin: its redirect URIs and
+ * post-logout URIs live under `${webOrigin}/demo/`.
+ */
+export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, log = () => {} }) {
+  const origin = `http://127.0.0.1:${port}`;
+  const issuer = `${origin}/${TENANT_ID}/v2.0`;
+  const t = `/${TENANT_ID}`;
+  const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
+
+  const provider = new Provider(issuer, {
+    clients: [
+      {
+        client_id: SPA_CLIENT_ID,
+        client_name: 'StackFlow demo (SPA)',
+        // A public client: no secret, so PKCE is required (S256 is the only method v9 offers).
+        token_endpoint_auth_method: 'none',
+        application_type: 'web',
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`],
+        post_logout_redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`],
+      },
+    ],
+    jwks: { keys: [signingKey] },
+    routes: {
+      authorization: `${t}/oauth2/v2.0/authorize`,
+      token: `${t}/oauth2/v2.0/token`,
+      end_session: `${t}/oauth2/v2.0/logout`,
+      jwks: `${t}/discovery/v2.0/keys`,
+      userinfo: `${t}/openid/userinfo`,
+      revocation: `${t}/oauth2/v2.0/revoke`,
+    },
+    scopes: ['openid', 'offline_access', 'profile', 'email'],
+    claims: {
+      openid: ['sub', 'tid', 'oid', 'ver'],
+      profile: ['name', 'preferred_username', 'groups', 'login_hint'],
+      email: ['email'],
+    },
+    // Entra puts the profile claims in the ID token itself, not only behind userinfo.
+    conformIdTokenClaims: false,
+    async findAccount(_ctx, id) {
+      const user = findUser(id);
+      if (!user) return undefined;
+      return {
+        accountId: user.oid,
+        async claims() {
+          // Entra's optional `login_hint` claim is what its end-session `logout_hint` takes.
+          return { sub: user.oid, ...userClaims(user), login_hint: user.username };
+        },
+      };
+    },
+    features: {
+      devInteractions: { enabled: false },
+      revocation: { enabled: true },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: async (ctx, form) => { ctx.body = logoutPage(form); },
+        postLogoutSuccessSource: async (ctx) => { ctx.body = signedOutPage(); },
+      },
+      resourceIndicators: {
+        enabled: true,
+        // Entra picks the audience from the scope (`api://<app id>/access_as_user`), not a
+        // `resource` parameter, so every request gets the API as its resource.
+        defaultResource: async () => `api://${API_APP_ID}`,
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async () => ({
+          scope: `${API_SCOPE} ${SCP}`,
+          audience: API_APP_ID,
+          accessTokenTTL: accessTokenTtl,
+          accessTokenFormat: 'jwt',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+    async extraTokenClaims(_ctx, token) {
+      if (token.kind !== 'AccessToken') return undefined;
+      const user = findUser(token.accountId);
+      // Entra's delegated access tokens name the client in `azp` and the scope in `scp`.
+      return user ? { ...userClaims(user), scp: SCP, azp: token.clientId } : undefined;
+    },
+    // First-party app: consent is granted with the login, as an admin would have granted it.
+    async loadExistingGrant(ctx) {
+      const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+      if (grantId) return ctx.oidc.provider.Grant.find(grantId);
+      return undefined;
+    },
+    interactions: { url: (_ctx, interaction) => `${t}/login/${interaction.uid}` },
+    ttl: {
+      AccessToken: accessTokenTtl,
+      IdToken: 3600,
+      // Entra's SPA refresh tokens live 24 hours whatever the activity.
+      RefreshToken: 24 * 3600,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: 24 * 3600,
+      Grant: 24 * 3600,
+    },
+    // The token endpoint answers the SPA's cross-origin requests (Entra does for SPA
+    // redirect URIs); nothing else may call it from a browser.
+    clientBasedCORS: (_ctx, origin) => origin === webOrigin,
+    cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
+    async renderError(ctx, out) {
+      ctx.type = 'html';
+      ctx.body = errorPage(out);
+    },
+  });
+
+  provider.use(async (ctx, next) => {
+    // Entra serves discovery under the tenant; oidc-provider under its mount (the root).
+    if (ctx.path === `${t}/v2.0/.well-known/openid-configuration`) {
+      ctx.path = '/.well-known/openid-configuration';
+    }
+    // oidc-provider drops `offline_access` unless `prompt=consent` is asked for (OIDC Core
+    // §11); Entra issues SPA refresh tokens without it. Ask on the app's behalf.
+    if (ctx.method === 'GET' && ctx.path === `${t}/oauth2/v2.0/authorize`) {
+      const query = new URLSearchParams(ctx.querystring);
+      const scopes = (query.get('scope') ?? '').split(' ');
+      const prompts = (query.get('prompt') ?? '').split(' ').filter(Boolean);
+      if (scopes.includes('offline_access') && !prompts.includes('consent') && !prompts.includes('none')) {
+        query.set('prompt', [...prompts, 'consent'].join(' '));
+        ctx.querystring = query.toString();
+      }
+    }
+    if (ctx.path.startsWith(`${t}/login/`)) {
+      await interaction(ctx);
+      return;
+    }
+    await next();
+  });
+
+  async function interaction(ctx) {
+    const [uid, action] = ctx.path.slice(`${t}/login/`.length).split('/');
+    const details = await provider.interactionDetails(ctx.req, ctx.res);
+    if (details.uid !== uid) ctx.throw(400, 'interaction mismatch');
+    const client = await provider.Client.find(details.params.client_id);
+    if (ctx.method === 'GET' && !action) {
+      ctx.type = 'html';
+      ctx.body = loginPage({ action: `${t}/login/${uid}`, users: USERS, password: DEMO_PASSWORD, client, hint: details.params.login_hint });
+      return;
+    }
+    if (ctx.method !== 'POST') ctx.throw(405);
+    if (action === 'cancel') {
+      // What Entra answers when the user closes the consent or sign-in prompt.
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
+        error: 'access_denied',
+        error_description: 'AADSTS65004: User declined to consent to access the app.',
+      }, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+      return;
+    }
+    const form = await readForm(ctx.req);
+    const user = findUser(form.get('username') ?? '');
+    if (!user || form.get('password') !== DEMO_PASSWORD) {
+      ctx.type = 'html';
+      ctx.status = 200;
+      ctx.body = loginPage({ action: `${t}/login/${uid}`, users: USERS, password: DEMO_PASSWORD, client, error: 'Unknown user name or wrong password.', hint: form.get('username') });
+      return;
+    }
+    log(`login: ${user.username}`);
+    // A new grant every time: an earlier one may belong to another user of this browser.
+    const grant = new provider.Grant({ accountId: user.oid, clientId: details.params.client_id });
+    grant.addOIDCScope('openid offline_access profile email');
+    grant.addOIDCClaims(['sub', 'tid', 'oid', 'ver', 'name', 'preferred_username', 'groups', 'login_hint', 'email']);
+    grant.addResourceScope(`api://${API_APP_ID}`, `${API_SCOPE} ${SCP}`);
+    const grantId = await grant.save();
+    const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
+      login: { accountId: user.oid },
+      consent: { grantId },
+    }, { mergeWithLastSubmission: false });
+    ctx.status = 303;
+    ctx.redirect(returnTo);
+  }
+
+  const server = http.createServer(provider.callback());
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { issuer, origin, server, close: () => new Promise((r) => server.close(r)) };
+}

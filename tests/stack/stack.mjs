@@ -1,0 +1,202 @@
+// The whole local stack on 127.0.0.1: the Entra-shaped provider, the OBO service (the Rust
+// binary in tests/obo-service) and a static server for www/ (demo page + built package).
+//
+// `node stack.mjs` runs it in the foreground (www/demo.sh does); tests import
+// `startStack()` and get handles to stop and restart the parts.
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { API_APP_ID, COGNITO, DEFAULT_PORTS, DEMO_SCOPES, GROUP_ROLES, SPA_CLIENT_ID, TENANT_ID } from './config.mjs';
+import { startProvider } from './provider.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '../..');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ts': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+};
+
+/** Serves `root` read-only; `/demo/config.json` is the local stack's demo configuration. */
+function startStatic({ port, root, demoConfig }) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405).end();
+      return;
+    }
+    if (url.pathname === '/') {
+      res.writeHead(302, { Location: '/demo/' }).end();
+      return;
+    }
+    if (url.pathname === '/demo/config.json') {
+      res.writeHead(200, { 'Content-Type': MIME['.json'], 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify(demoConfig, null, 2));
+      return;
+    }
+    let pathname;
+    try {
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (pathname.endsWith('/')) pathname += 'index.html';
+    const file = path.resolve(root, `.${pathname}`);
+    if (!file.startsWith(root + path.sep)) {
+      res.writeHead(403).end();
+      return;
+    }
+    fs.readFile(file, (err, data) => {
+      if (err) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+        return;
+      }
+      res.writeHead(200, {
+        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'Cache-Control': 'no-store',
+        'X-Content-Type-Options': 'nosniff',
+        // The callback URL carries the code until the page replaces it: never send it on.
+        'Referrer-Policy': 'no-referrer',
+      });
+      res.end(req.method === 'HEAD' ? undefined : data);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve({ server, close: () => new Promise((r) => server.close(r)) }));
+  });
+}
+
+/** Runs the OBO binary with a generated config; resolves once it listens. */
+function oboService({ bin, configPath, log }) {
+  let child = null;
+  const start = () => new Promise((resolve, reject) => {
+    child = spawn(bin, [configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Whatever ends this process (a failed test, Ctrl-C), the service ends with it.
+    const own = child;
+    process.once('exit', () => own.kill('SIGTERM'));
+    let ready = false;
+    const timer = setTimeout(() => reject(new Error('the OBO service did not start within 60 s')), 60_000);
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      for (const line of chunk.split('\n').filter(Boolean)) {
+        log(`[obo] ${line}`);
+        if (!ready && line.includes('listening on')) {
+          ready = true;
+          clearTimeout(timer);
+          resolve();
+        }
+      }
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => log(`[obo] ${chunk.trimEnd()}`));
+    child.once('exit', (code) => {
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`the OBO service exited with ${code} before listening`));
+      }
+      child = null;
+    });
+  });
+  const stop = () => new Promise((resolve) => {
+    if (!child) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+  return { start, stop };
+}
+
+/**
+ * Starts provider, OBO service and static server. Options: `ports`
+ * ({provider, obo, web}), `accessTokenTtl` (seconds), `oboBin`, `log`.
+ */
+export async function startStack({
+  ports = DEFAULT_PORTS,
+  accessTokenTtl = 3600,
+  oboBin = process.env.OBO_BIN ?? path.join(repo, 'target/debug/local-obo-service'),
+  log = () => {},
+} = {}) {
+  const webOrigin = `http://127.0.0.1:${ports.web}`;
+  const oboOrigin = `http://127.0.0.1:${ports.obo}`;
+  const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, log });
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'entra-edge-auth-stack-'));
+  const configPath = path.join(dir, 'obo-config.json');
+  fs.writeFileSync(configPath, JSON.stringify({
+    listen: `127.0.0.1:${ports.obo}`,
+    entra: { authority_host: provider.origin, tenant_id: TENANT_ID, audiences: [API_APP_ID] },
+    group_roles: GROUP_ROLES,
+    cognito: { region: COGNITO.region, user_pool_id: COGNITO.userPoolId, app_client_id: COGNITO.appClientId },
+    token_ttl_secs: 3600,
+    cors_origins: [webOrigin],
+  }, null, 2));
+  const obo = oboService({ bin: oboBin, configPath, log });
+  try {
+    await obo.start();
+  } catch (e) {
+    await provider.close();
+    throw e;
+  }
+
+  const demoConfig = {
+    name: 'Local stack',
+    tenantId: TENANT_ID,
+    clientId: SPA_CLIENT_ID,
+    authorityHost: provider.origin,
+    redirectUri: `${webOrigin}/demo/`,
+    postLogoutRedirectUri: `${webOrigin}/demo/`,
+    scopes: DEMO_SCOPES,
+    oboEndpoint: `${oboOrigin}/obo/exchange`,
+    apiUrl: `${oboOrigin}/api/tickets`,
+    groupRoles: GROUP_ROLES,
+  };
+  const web = await startStatic({ port: ports.web, root: path.join(repo, 'www'), demoConfig });
+
+  return {
+    urls: { demo: `${webOrigin}/demo/`, provider: provider.origin, issuer: provider.issuer, obo: oboOrigin },
+    demoConfig,
+    obo,
+    async close() {
+      await Promise.allSettled([web.close(), obo.stop(), provider.close()]);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// `node stack.mjs`: run until Ctrl-C.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const port = (name, fallback) => Number(process.env[name] ?? fallback);
+  const stack = await startStack({
+    ports: { provider: port('PROVIDER_PORT', DEFAULT_PORTS.provider), obo: port('OBO_PORT', DEFAULT_PORTS.obo), web: port('WEB_PORT', DEFAULT_PORTS.web) },
+    accessTokenTtl: port('ACCESS_TOKEN_TTL', 3600),
+    log: (line) => console.log(line),
+  });
+  console.log(`
+  Local Entra (OpenID provider): ${stack.urls.issuer}
+  OBO exchange service:          ${stack.urls.obo}/obo/exchange
+  Protected API route:           ${stack.urls.obo}/api/tickets
+
+  Demo: ${stack.urls.demo}
+
+  Press Ctrl-C to stop.`);
+  const shutdown = async () => {
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Builds the package: the core with feature `browser` (no pure-Rust crypto: WebCrypto
+# verifies) for bundlers (pkg-bundler/) and for the web (pkg-web/), each through
+# wasm-opt -Oz (npm binaryen: Debian's is too old). Needs wasm-pack, wasm-bindgen-cli of
+# the pinned version, the wasm32 target and `npm ci` here (www/demo.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PWD/www/node_modules/.bin:$PATH"
+for target in web bundler; do
+  out="www/pkg-$target"
+  CARGO_TARGET_DIR="$PWD/target/wasm-browser" wasm-pack --log-level warn build crate --release \
+    --target "$target" --out-dir "../$out" --no-pack --no-opt \
+    --no-default-features --features browser
+  wasm-opt -Oz "$out/entra_edge_auth_bg.wasm" -o "$out/entra_edge_auth_bg.wasm"
+  # wasm-pack marks its output git-ignored; the package publishes it.
+  rm -f "$out/.gitignore"
+done
