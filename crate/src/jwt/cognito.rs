@@ -8,8 +8,7 @@
 //!    `id` the `aud` claim, is one of the configured app client ids.
 
 use super::checks::{self, required_str};
-use super::parse::{Padding, UntrustedToken};
-use super::{Algorithm, KeyRef, KeySource, Pending, SignedToken, TokenVerifier, VerifiedToken};
+use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
 use crate::tuning::Tuning;
@@ -136,17 +135,7 @@ impl CognitoVerifier {
 
 impl TokenVerifier for CognitoVerifier {
     fn precheck(&self, token: &str) -> Result<Pending> {
-        let token = UntrustedToken::parse(token, self.tuning.max_token_bytes, Padding::Forbidden)?;
-        checks::check_algorithm(&token, Algorithm::Rs256)?;
-        checks::check_no_critical_extensions(&token)?;
-        let kid = checks::require_kid(&token)?;
-        let key = KeyRef {
-            source: KeySource::Jwks {
-                url: self.config.jwks_url.clone(),
-            },
-            kid,
-        };
-        Ok(Pending::new(token, Algorithm::Rs256, key))
+        precheck_jwks_token(token, &self.tuning, Algorithm::Rs256, &self.config.jwks_url)
     }
 
     fn validate(&self, signed: SignedToken, now: u64) -> Result<VerifiedToken> {

@@ -20,8 +20,7 @@
 use serde_json::Value;
 
 use super::checks::{self, required_str};
-use super::parse::{Padding, UntrustedToken};
-use super::{Algorithm, KeyRef, KeySource, Pending, SignedToken, TokenVerifier, VerifiedToken};
+use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
 use crate::tuning::Tuning;
@@ -209,17 +208,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 impl TokenVerifier for EntraVerifier {
     fn precheck(&self, token: &str) -> Result<Pending> {
-        let token = UntrustedToken::parse(token, self.tuning.max_token_bytes, Padding::Forbidden)?;
-        checks::check_algorithm(&token, Algorithm::Rs256)?;
-        checks::check_no_critical_extensions(&token)?;
-        let kid = checks::require_kid(&token)?;
-        let key = KeyRef {
-            source: KeySource::Jwks {
-                url: self.config.jwks_url.clone(),
-            },
-            kid,
-        };
-        Ok(Pending::new(token, Algorithm::Rs256, key))
+        precheck_jwks_token(token, &self.tuning, Algorithm::Rs256, &self.config.jwks_url)
     }
 
     fn validate(&self, signed: SignedToken, now: u64) -> Result<VerifiedToken> {

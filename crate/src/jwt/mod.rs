@@ -122,6 +122,27 @@ pub trait TokenVerifier {
     fn validate(&self, signed: SignedToken, now: u64) -> Result<VerifiedToken>;
 }
 
+/// The pre-checks shared by the JWKS-backed sources (Cognito, Entra): strict base64url,
+/// `alg` equal to the source's one algorithm, no `crit`, a `kid` naming a key in `jwks_url`.
+pub(crate) fn precheck_jwks_token(
+    token: &str,
+    tuning: &crate::tuning::Tuning,
+    algorithm: Algorithm,
+    jwks_url: &str,
+) -> Result<Pending> {
+    let token = UntrustedToken::parse(token, tuning.max_token_bytes, Padding::Forbidden)?;
+    checks::check_algorithm(&token, algorithm)?;
+    checks::check_no_critical_extensions(&token)?;
+    let kid = checks::require_kid(&token)?;
+    let key = KeyRef {
+        source: KeySource::Jwks {
+            url: jwks_url.to_owned(),
+        },
+        kid,
+    };
+    Ok(Pending::new(token, algorithm, key))
+}
+
 /// All three steps with a synchronous signature backend; `lookup_key` resolves the key
 /// (from a cache, a file, a test fixture).
 pub fn verify_sync(
