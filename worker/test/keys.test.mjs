@@ -7,12 +7,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startStack, mintAlb, mintCognito, cognitoClaims, readDeny, now } from './helpers.mjs';
+import { startStack, mintAlb, mintCognito, cognitoClaims, cognitoSigner, readDeny, now } from './helpers.mjs';
 
 const alb = (stack, signer, claims = {}, header = {}) =>
   mintAlb(signer, { claims: { roles: ['viewer'], ...claims }, header }).then((t) => ({ headers: { 'x-amzn-oidc-data': t } }));
 const bearer = async (stack, signer, claims = {}, header = {}) =>
   ({ headers: { authorization: `Bearer ${await mintCognito(signer, cognitoClaims(stack.issuer, 'access', claims), header)}` } });
+
+/** Polls `condition` until it holds; fails after `ms` (a bound, not a timing assertion). */
+async function waitFor(condition, what, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+const clockReaches = (t) => waitFor(() => now() >= t, `the clock to reach ${t}`);
+const statusOf = (response) => response.text().then(() => response.status);
 
 async function withStack(options, body) {
   const stack = await startStack(options);
@@ -138,5 +149,77 @@ describe('verified-token cache', () => {
     assert.equal(status, 401);
     assert.equal(body.error, 'token_expired');
     assert.equal(stack.origin.requests.length, 2);
+  }));
+});
+
+describe('stale-while-revalidate (KEY_TTL_SECONDS, KEY_STALE_SECONDS)', () => {
+  // Keys are fresh for TTL s; a copy up to STALE s past that still serves while one
+  // background fetch revalidates it. A fetch at second t0 lands at t0 or t0 + 1, so the
+  // waits below start from t0 + 1: past the TTL, and inside the window, whichever it was.
+  const TTL = 3;
+  const STALE = 3;
+  const bindings = { KEY_TTL_SECONDS: String(TTL), KEY_STALE_SECONDS: String(STALE) };
+
+  test('after the TTL the stale key answers while one background refetch picks up a rotation', { timeout: 40_000 }, () => withStack({ bindings }, async (stack) => {
+    const first = await stack.addCognitoSigner();
+    const t0 = now();
+    assert.equal(await statusOf(await stack.request('/itsm/x', await bearer(stack, first, { sub: 'before' }))), 200);
+    assert.equal(stack.cognitoServer.requests.length, 1);
+    // The pool rotates: a new key is published beside the old one.
+    const second = await cognitoSigner();
+    stack.jwks.keys.push(second.jwk);
+    const stale = await Promise.all(['a', 'b', 'c', 'd'].map((sub) => bearer(stack, first, { sub })));
+    const rotated = await bearer(stack, second, { sub: 'after' });
+
+    await clockReaches(t0 + 1 + TTL);
+    const statuses = await Promise.all(stale.map((init) => stack.request('/itsm/x', init).then(statusOf)));
+    assert.deepEqual(statuses, [200, 200, 200, 200], 'answered from the stale key');
+    await waitFor(() => stack.cognitoServer.requests.length >= 2, 'the background refetch');
+    let stats = await stack.stats();
+    assert.equal(stats.key_stale_served, 1);
+    assert.equal(stats.key_network_fetches, 2, 'exactly one background refetch');
+
+    // The new kid is known from that refetch: no further fetch.
+    assert.equal(await statusOf(await stack.request('/itsm/x', rotated)), 200);
+    stats = await stack.stats();
+    assert.equal(stats.key_network_fetches, 2);
+    assert.equal(stack.cognitoServer.requests.length, 2);
+    assert.equal(stack.origin.requests.length, 6);
+  }));
+
+  test('a key server failing during revalidation does not extend trust past the stale window', { timeout: 40_000 }, () => withStack({ bindings }, async (stack) => {
+    const signer = await stack.addAlbSigner();
+    const t0 = now();
+    assert.equal(await statusOf(await stack.request('/itsm/x', await alb(stack, signer, { sub: 'fresh' }))), 200);
+    assert.equal(stack.albServer.requests.length, 1);
+    const inWindow = await alb(stack, signer, { sub: 'stale' });
+    const afterWindow = await alb(stack, signer, { sub: 'late' });
+    stack.modes.alb = '500';
+
+    await clockReaches(t0 + 1 + TTL);
+    assert.equal(await statusOf(await stack.request('/itsm/x', inWindow)), 200, 'stale key inside the window');
+    await waitFor(() => stack.albServer.requests.length >= 2, 'the background refetch');
+    assert.equal((await stack.stats()).key_stale_served, 1);
+
+    // The window is measured from the fetch, which landed at t0 + 1 at the latest.
+    await clockReaches(t0 + 1 + TTL + STALE);
+    const { status, body } = await readDeny(await stack.request('/itsm/x', afterWindow));
+    assert.equal(status, 503);
+    assert.equal(body.error, 'key_fetch_failed');
+    assert.equal(stack.origin.requests.length, 2, 'nothing forwarded after the window');
+  }));
+
+  test('KEY_STALE_SECONDS = 0: no stale key at all, an expired key is fetched before answering', { timeout: 40_000 }, () => withStack({ bindings: { KEY_TTL_SECONDS: '2', KEY_STALE_SECONDS: '0' } }, async (stack) => {
+    const signer = await stack.addAlbSigner();
+    const t0 = now();
+    assert.equal(await statusOf(await stack.request('/itsm/x', await alb(stack, signer, { sub: 'fresh' }))), 200);
+    const later = await alb(stack, signer, { sub: 'later' });
+    stack.modes.alb = '500';
+    await clockReaches(t0 + 1 + 2);
+    const { status, body } = await readDeny(await stack.request('/itsm/x', later));
+    assert.equal(status, 503);
+    assert.equal(body.error, 'key_fetch_failed');
+    assert.equal((await stack.stats()).key_stale_served, 0);
+    assert.equal(stack.origin.requests.length, 1);
   }));
 });

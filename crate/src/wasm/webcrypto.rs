@@ -7,6 +7,9 @@
 //! `crypto.subtle.verify`, and hands the boolean back through [`SignatureJob::finish`].
 //!
 //! Imported `CryptoKey`s are cached per key, since importing costs about as much as a verify.
+//! The `SubtleCrypto` handle and the algorithm-parameter objects are made once per
+//! instance too: a verify on a known key then crosses into JS only for the signature and
+//! message bytes and the `verify` call itself.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,10 +29,24 @@ const MAX_CACHED_KEYS: usize = 64;
 
 thread_local! {
     static IMPORTED: RefCell<HashMap<Vec<u8>, CryptoKey>> = RefCell::new(HashMap::new());
+    static SUBTLE: RefCell<Option<SubtleCrypto>> = const { RefCell::new(None) };
+    /// `algorithm_params` for ES256 and RS256, built on first use. WebCrypto reads them
+    /// on every call and never keeps or changes them, so one object each serves all calls.
+    static PARAMS: [Object; 2] = [build_params(Algorithm::Es256), build_params(Algorithm::Rs256)];
+}
+
+/// `globalThis.crypto.subtle`, looked up once and kept.
+fn subtle() -> Result<SubtleCrypto> {
+    if let Some(found) = SUBTLE.with(|s| s.borrow().clone()) {
+        return Ok(found);
+    }
+    let found = find_subtle()?;
+    SUBTLE.with(|s| *s.borrow_mut() = Some(found.clone()));
+    Ok(found)
 }
 
 /// `globalThis.crypto.subtle`, in a window, a worker or workerd alike.
-fn subtle() -> Result<SubtleCrypto> {
+fn find_subtle() -> Result<SubtleCrypto> {
     let crypto = Reflect::get(&js_sys::global(), &"crypto".into())
         .ok()
         .filter(|c| !c.is_undefined())
@@ -55,6 +72,13 @@ fn object(entries: &[(&str, JsValue)]) -> Object {
 }
 
 fn algorithm_params(alg: Algorithm) -> Object {
+    PARAMS.with(|params| match alg {
+        Algorithm::Es256 => params[0].clone(),
+        Algorithm::Rs256 => params[1].clone(),
+    })
+}
+
+fn build_params(alg: Algorithm) -> Object {
     match alg {
         Algorithm::Es256 => object(&[
             ("name", "ECDSA".into()),

@@ -17,6 +17,11 @@ use crate::tuning::Tuning;
 
 /// Key fetches that take longer than this are abandoned (and the request denied).
 pub const DEFAULT_KEY_FETCH_TIMEOUT_MS: u32 = 3_000;
+/// How long past its TTL a shared key document may still serve while one background fetch
+/// revalidates it (`KEY_STALE_SECONDS`).
+pub const DEFAULT_KEY_STALE_SECS: u64 = 300;
+/// Bounds of `KEY_TTL_SECONDS` and `KEY_STALE_SECONDS`: a day at most.
+const MAX_KEY_TTL_SECS: u64 = 86_400;
 /// The largest clock skew accepted in `CLOCK_SKEW_SECONDS`: more would make `exp` meaningless.
 const MAX_CLOCK_SKEW_SECS: u64 = 600;
 const DEFAULT_LOGOUT_PATH: &str = "/logout";
@@ -42,6 +47,8 @@ pub struct GateConfig {
     pub tuning: Tuning,
     pub logout: Option<LogoutConfig>,
     pub key_fetch_timeout_ms: u32,
+    /// The stale-while-revalidate window past the key TTL (`KEY_STALE_SECONDS`).
+    pub key_stale_secs: u64,
 }
 
 impl GateConfig {
@@ -51,6 +58,13 @@ impl GateConfig {
             tuning.clock_skew_secs =
                 parse_bounded("CLOCK_SKEW_SECONDS", &skew, 0, MAX_CLOCK_SKEW_SECS)?;
         }
+        if let Some(ttl) = env.get("KEY_TTL_SECONDS")? {
+            tuning.key_ttl_secs = parse_bounded("KEY_TTL_SECONDS", &ttl, 1, MAX_KEY_TTL_SECS)?;
+        }
+        let key_stale_secs = match env.get("KEY_STALE_SECONDS")? {
+            Some(secs) => parse_bounded("KEY_STALE_SECONDS", &secs, 0, MAX_KEY_TTL_SECS)?,
+            None => DEFAULT_KEY_STALE_SECS,
+        };
         let key_fetch_timeout_ms = match env.get("KEY_FETCH_TIMEOUT_MS")? {
             Some(ms) => parse_bounded("KEY_FETCH_TIMEOUT_MS", &ms, 100, 30_000)? as u32,
             None => DEFAULT_KEY_FETCH_TIMEOUT_MS,
@@ -89,6 +103,7 @@ impl GateConfig {
             tuning,
             logout: logout(env)?,
             key_fetch_timeout_ms,
+            key_stale_secs,
         })
     }
 }

@@ -62,11 +62,10 @@ pub fn origin_request(
     let outgoing = Request::new_with_str_and_init(target, request.unchecked_ref::<RequestInit>())
         .map_err(failed)?;
     let headers = outgoing.headers();
-    let names: Vec<String> = js_sys::try_iter(&headers.keys())
-        .map_err(failed)?
-        .into_iter()
-        .flatten()
-        .flatten()
+    // One crossing for the whole list (`Array.from(headers.keys())`) rather than one per
+    // step of the iterator.
+    let names: Vec<String> = js_sys::Array::from(&headers.keys())
+        .iter()
         .filter_map(|name| name.as_string())
         .collect();
     for name in names.iter().filter(|name| !keep_header(name, alb_verified)) {

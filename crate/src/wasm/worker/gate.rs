@@ -14,7 +14,7 @@ use std::rc::Rc;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 use web_sys::{Request, Url};
 
 use super::config::GateConfig;
@@ -24,7 +24,7 @@ use super::keys::KeyStore;
 use super::logout::logout;
 use super::platform::{self, now_secs};
 use super::respond::{deny, deny_error, redirect};
-use super::token_cache::{CredentialKind, TokenCache, DEFAULT_CAPACITY};
+use super::token_cache::{CacheKey, CredentialKind, TokenCache, DEFAULT_CAPACITY};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::Identity;
 use crate::jwt::TokenVerifier;
@@ -62,16 +62,21 @@ enum Step {
     /// The policy's verdict (every credential came from the verified-token cache, or the
     /// route is public).
     Decided(Decision),
-    /// Some credentials must be verified first; `ready` were cache hits.
+    /// Some credentials must be verified first; `ready` were cache hits. Each pending one
+    /// carries its cache key, hashed once for the lookup and reused for the insert.
     Verify {
         ready: Vec<Presented>,
-        pending: Vec<(CredentialKind, String)>,
+        pending: Vec<(CredentialKind, String, CacheKey)>,
     },
 }
 
 impl Gate {
     pub fn new(config: GateConfig) -> Self {
-        let keys = KeyStore::new(config.tuning, config.key_fetch_timeout_ms);
+        let keys = KeyStore::new(
+            config.tuning,
+            config.key_fetch_timeout_ms,
+            config.key_stale_secs,
+        );
         let origin_failed = Closure::wrap(Box::new(|e: JsValue| -> JsValue {
             let error = from_js(ErrorCode::NetworkError, "origin could not be reached", &e);
             platform::log_error(&format!("entra-edge-auth: {error}"));
@@ -110,8 +115,8 @@ impl Gate {
             Step::Verify { mut ready, pending } => {
                 let gate = self.clone();
                 future_to_promise(async move {
-                    for (kind, token) in pending {
-                        let outcome = gate.verify(kind, &token, &ctx).await;
+                    for (kind, token, key) in pending {
+                        let outcome = gate.verify(kind, &token, key, &ctx).await;
                         ready.push(Presented {
                             source_kind: kind,
                             outcome,
@@ -123,7 +128,9 @@ impl Gate {
                         gate.config
                             .policy
                             .decide(&request.method(), &url.pathname(), &ready);
-                    JsFuture::from(gate.finish(&request, &url, decision)).await
+                    // Resolving with origin's promise adopts it: no await (and no Rust
+                    // callback) for the response head.
+                    Ok(gate.finish(&request, &url, decision).into())
                 })
             }
         }
@@ -158,10 +165,8 @@ impl Gate {
         let mut ready = Vec::with_capacity(credentials.len());
         let mut pending = Vec::new();
         for (kind, token) in credentials {
-            let cached = self
-                .tokens
-                .borrow_mut()
-                .get(&TokenCache::key(kind, &token), now);
+            let key = TokenCache::key(kind, &token);
+            let cached = self.tokens.borrow_mut().get(&key, now);
             match cached {
                 Some(identity) => {
                     bump(&self.stats.token_cache_hits);
@@ -170,7 +175,7 @@ impl Gate {
                         outcome: Ok((*identity).clone()),
                     });
                 }
-                None => pending.push((kind, token)),
+                None => pending.push((kind, token, key)),
             }
         }
         if pending.is_empty() {
@@ -182,7 +187,13 @@ impl Gate {
 
     /// The core's three steps: precheck → key (cache or fetch) → WebCrypto signature →
     /// claims as of now, then roles. The result goes into the verified-token cache.
-    async fn verify(&self, kind: CredentialKind, token: &str, ctx: &JsValue) -> Result<Identity> {
+    async fn verify(
+        &self,
+        kind: CredentialKind,
+        token: &str,
+        cache_key: CacheKey,
+        ctx: &JsValue,
+    ) -> Result<Identity> {
         bump(&self.stats.verifications);
         let verifier: &dyn TokenVerifier = match kind {
             CredentialKind::Alb => self
@@ -223,11 +234,9 @@ impl Gate {
             expires_at: verified.expires_at,
             claims: Default::default(),
         };
-        self.tokens.borrow_mut().insert(
-            TokenCache::key(kind, token),
-            Rc::new(identity.clone()),
-            now,
-        );
+        self.tokens
+            .borrow_mut()
+            .insert(cache_key, Rc::new(identity.clone()), now);
         Ok(identity)
     }
 

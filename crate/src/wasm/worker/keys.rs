@@ -4,9 +4,10 @@
 //! 1. the isolate's `KeyCache` (TTL, unknown-kid cooldown, negative caching: all core rules);
 //! 2. the Workers Cache API (`caches.default`), shared by the isolates of a data centre, so a
 //!    cold isolate does not refetch: a document another isolate fetched less than the key
-//!    TTL ago is used as is; one up to [`STALE_WHILE_REVALIDATE_SECS`] older still serves
-//!    (when it holds the wanted kid) for a short grace while one background fetch
-//!    revalidates it;
+//!    TTL ago is used as is; one up to the stale window (`KEY_STALE_SECONDS`) older still
+//!    serves (when it holds the wanted kid) for a short grace while one background fetch
+//!    revalidates it. The grace never reaches past the window: a key server that keeps
+//!    failing cannot stretch trust in a stale key beyond TTL + window (it fails closed);
 //! 3. the key server, with a deadline.
 //!
 //! One fetch per URL is in flight per isolate: concurrent requests for the same URL await
@@ -29,8 +30,6 @@ use crate::jwt::{KeyRef, KeySource};
 use crate::keys::{KeyCache, KeyFetch, KeyLookup, MAX_KEY_DOCUMENT_BYTES};
 use crate::tuning::Tuning;
 
-/// How long past its TTL a shared key document may still serve while it is revalidated.
-pub const STALE_WHILE_REVALIDATE_SECS: u64 = 300;
 /// How long an isolate uses a stale shared document before asking again (the background
 /// revalidation normally lands well within it).
 const STALE_GRACE_SECS: u64 = 30;
@@ -47,6 +46,8 @@ pub struct KeyStore {
     cache: RefCell<KeyCache>,
     tuning: Tuning,
     timeout_ms: u32,
+    /// How long past the TTL a shared document may still serve while it is revalidated.
+    stale_secs: u64,
     /// URL → (id, the fetch in flight for it); the promise resolves to whether it reached
     /// the key server. The id lets a finished fetch remove its own entry and no other.
     in_flight: RefCell<HashMap<String, (u64, Promise)>>,
@@ -57,11 +58,12 @@ pub struct KeyStore {
 }
 
 impl KeyStore {
-    pub fn new(tuning: Tuning, timeout_ms: u32) -> Rc<Self> {
+    pub fn new(tuning: Tuning, timeout_ms: u32, stale_secs: u64) -> Rc<Self> {
         Rc::new(KeyStore {
             cache: RefCell::new(KeyCache::new(tuning)),
             tuning,
             timeout_ms,
+            stale_secs,
             in_flight: RefCell::new(HashMap::new()),
             next_fetch_id: Cell::new(0),
             loaded_at: RefCell::new(HashMap::new()),
@@ -169,9 +171,10 @@ impl KeyStore {
                 .set(self.stats.shared_cache_hits.get() + 1);
             return true;
         }
-        if age >= ttl && age < ttl + STALE_WHILE_REVALIDATE_SECS && holds_kid(fetch.key_ref(), body)
-        {
-            let grace = STALE_GRACE_SECS.min(ttl);
+        let window_end = ttl + self.stale_secs;
+        if age >= ttl && age < window_end && holds_kid(fetch.key_ref(), body) {
+            // Used for a short grace, and never past the end of the stale window.
+            let grace = STALE_GRACE_SECS.min(ttl).min(window_end - age);
             self.store(fetch, 200, body, (now + grace).saturating_sub(ttl));
             self.stats
                 .stale_served
@@ -253,7 +256,7 @@ impl KeyStore {
         let Some(cache) = platform::shared_cache() else {
             return;
         };
-        let max_age = self.tuning.key_ttl_secs + STALE_WHILE_REVALIDATE_SECS;
+        let max_age = self.tuning.key_ttl_secs + self.stale_secs;
         if let Some(put) = platform::shared_cache_put(&cache, &fetch.url, body, fetched_at, max_age)
         {
             platform::wait_until(ctx, &put);

@@ -22,7 +22,9 @@ pub const DEFAULT_CAPACITY: usize = 4096;
 
 pub use crate::policy::CredentialKind;
 
-type Key = [u8; 32];
+/// SHA-256 of the credential kind and the token.
+pub type CacheKey = [u8; 32];
+type Key = CacheKey;
 
 struct Entry {
     identity: Rc<Identity>,
