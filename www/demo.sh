@@ -2,9 +2,11 @@
 # The demo on the embedded local stack, one command on a fresh machine:
 #   bash www/demo.sh
 # installs what is missing (wasm target, wasm-pack, wasm-bindgen-cli, npm packages), builds
-# the package and the local OBO service, starts the Entra-shaped provider, the OBO service
-# and the static server on 127.0.0.1, prints the URL, and stays in the foreground until
-# Ctrl-C. Ports: PROVIDER_PORT (47010), OBO_PORT (47020), WEB_PORT (47030).
+# the package, the edge worker's wasm (when missing or stale) and the local OBO service,
+# starts the Entra-shaped provider, the OBO service, the edge worker (workerd, Miniflare)
+# in front of the origin API, the ALB stand-in and the static server on 127.0.0.1, prints
+# the URLs, and stays in the foreground until Ctrl-C. Ports: PROVIDER_PORT (47010),
+# OBO_PORT (47020), WEB_PORT (47030), EDGE_PORT (47040), ORIGIN_PORT (47050), ALB_PORT (47060).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=../tests/stack/install.sh
@@ -15,8 +17,9 @@ ensure_rust_wasm
 ensure_npm www
 ensure_npm tests/stack
 
-echo "== building the package (www/pkg-web, www/pkg-bundler) and the local OBO service"
+echo "== building the package (www/pkg-web, www/pkg-bundler), the edge worker (worker/pkg) and the local OBO service"
 bash www/build.sh
+ensure_worker_wasm
 cargo build --quiet -p local-obo-service
 
 echo "== starting the local stack"

@@ -21,6 +21,9 @@ export const PORTS = {
   provider: Number(process.env.TEST_PROVIDER_PORT ?? 47110),
   obo: Number(process.env.TEST_OBO_PORT ?? 47120),
   web: Number(process.env.TEST_WEB_PORT ?? 47130),
+  edge: Number(process.env.TEST_EDGE_PORT ?? 47140),
+  origin: Number(process.env.TEST_ORIGIN_PORT ?? 47150),
+  alb: Number(process.env.TEST_ALB_PORT ?? 47160),
 };
 
 /** Bounded waits: long enough for a loaded 2-core machine, never unbounded. */

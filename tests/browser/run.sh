@@ -3,7 +3,8 @@
 #   bash tests/browser/run.sh
 # 1. end to end in headless Chromium (Debian's chromium, playwright-core) against the local
 #    stack, with Node's test runner: sign-in for each demo user, bad callbacks, OBO
-#    failures, refresh, logout (tests/browser/*.test.mjs);
+#    failures, refresh, logout, and the whole chain through the edge worker under workerd
+#    to the origin API, ALB-style requests included (tests/browser/*.test.mjs);
 # 2. wasm-bindgen-test in headless Chromium: PKCE from crypto.getRandomValues and the
 #    WebCrypto backend against Project Wycheproof (tests/browser/wasm).
 # Installs what is missing first (idempotent). Exits non-zero on any failure.
@@ -28,15 +29,16 @@ ensure_npm www
 ensure_npm tests/stack
 ensure_npm tests/browser
 
-echo "== build: the package and the local OBO service"
+echo "== build: the package, the edge worker's wasm and the local OBO service"
 bash www/build.sh
+ensure_worker_wasm
 cargo build --quiet -p local-obo-service
 export OBO_BIN="$PWD/target/debug/local-obo-service"
 
 status=0
 echo "== end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
-(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs) \
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs) \
   || status=1
 
 echo "== browser adapter in headless Chromium (wasm-bindgen-test)"
@@ -46,7 +48,7 @@ echo "== browser adapter in headless Chromium (wasm-bindgen-test)"
     WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless --chrome
 ) || status=1
 
-if [ -f tests/artifacts/demo-signed-in.png ]; then
-  echo "screenshot: tests/artifacts/demo-signed-in.png"
-fi
+for shot in tests/artifacts/demo-signed-in.png tests/artifacts/demo-through-worker.png; do
+  if [ -f "$shot" ]; then echo "screenshot: $shot"; fi
+done
 exit "$status"

@@ -45,4 +45,4 @@ export const COGNITO = {
 };
 
 /** Default ports: the demo. The tests use their own (see tests/browser/run.sh). */
-export const DEFAULT_PORTS = { provider: 47010, obo: 47020, web: 47030 };
+export const DEFAULT_PORTS = { provider: 47010, obo: 47020, web: 47030, edge: 47040, origin: 47050, alb: 47060 };

@@ -33,3 +33,21 @@ ensure_chromium() {
     apt-get update && apt-get install -y chromium chromium-driver
   fi
 }
+
+# The edge worker's wasm (worker/pkg), built as worker/test/run.sh builds it, when it is
+# missing or older than the core's sources. wasm-pack runs cargo inside crate/, so the
+# target folder is given as an absolute path. wasm-opt comes from the worker's npm
+# `binaryen` (Debian's is too old).
+ensure_worker_wasm() {
+  ensure_npm worker
+  local wasm=worker/pkg/entra_edge_auth_bg.wasm
+  if [ -f "$wasm" ] && [ -z "$(find crate/src crate/Cargo.toml Cargo.lock -newer "$wasm" -print -quit)" ]; then
+    return 0
+  fi
+  (
+    export PATH="$PWD/worker/node_modules/.bin:$PATH"
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_TARGET_DIR="$PWD/target/wasm-worker" \
+      wasm-pack build crate --release --target web --out-dir ../worker/pkg \
+      --no-default-features --features worker
+  )
+}

@@ -1,5 +1,11 @@
 // The whole local stack on 127.0.0.1: the Entra-shaped provider, the OBO service (the Rust
-// binary in tests/obo-service) and a static server for www/ (demo page + built package).
+// binary in tests/obo-service), the edge worker under workerd in front of a small origin API,
+// a stand-in for ALB's token signing and key endpoint, and a static server for www/ (demo
+// page + built package).
+//
+//   browser ──login──▶ provider          browser ──OBO──▶ OBO service (Cognito-shaped tokens)
+//   browser ──Bearer──▶ edge worker ──verified x-auth-* headers──▶ origin API
+//   ALB stand-in ──x-amzn-oidc-data──▶ edge worker ──▶ origin API
 //
 // `node stack.mjs` runs it in the foreground (www/demo.sh does); tests import
 // `startStack()` and get handles to stop and restart the parts.
@@ -12,6 +18,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { API_APP_ID, COGNITO, DEFAULT_PORTS, DEMO_SCOPES, GROUP_ROLES, SPA_CLIENT_ID, TENANT_ID } from './config.mjs';
+import { ALB_ARN, startAlb } from './alb.mjs';
+import { POLICY, startEdge } from './edge.mjs';
+import { startOrigin } from './origin.mjs';
 import { startProvider } from './provider.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -121,74 +130,125 @@ function oboService({ bin, configPath, log }) {
 }
 
 /**
- * Starts provider, OBO service and static server. Options: `ports`
- * ({provider, obo, web}), `accessTokenTtl` (seconds), `oboBin`, `log`.
+ * Starts every part. Options: `ports` ({provider, obo, web, edge, origin, alb}),
+ * `accessTokenTtl` (seconds), `oboBin`, `workerDir`, `log`.
  */
 export async function startStack({
   ports = DEFAULT_PORTS,
   accessTokenTtl = 3600,
   oboBin = process.env.OBO_BIN ?? path.join(repo, 'target/debug/local-obo-service'),
+  workerDir = path.join(repo, 'worker'),
   log = () => {},
 } = {}) {
   const webOrigin = `http://127.0.0.1:${ports.web}`;
   const oboOrigin = `http://127.0.0.1:${ports.obo}`;
-  const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, log });
-
+  // Whatever started is stopped again if a later part fails to start.
+  const closers = [];
+  const closeAll = () => Promise.allSettled(closers.reverse().map((close) => close()));
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'entra-edge-auth-stack-'));
-  const configPath = path.join(dir, 'obo-config.json');
-  fs.writeFileSync(configPath, JSON.stringify({
-    listen: `127.0.0.1:${ports.obo}`,
-    entra: { authority_host: provider.origin, tenant_id: TENANT_ID, audiences: [API_APP_ID] },
-    group_roles: GROUP_ROLES,
-    cognito: { region: COGNITO.region, user_pool_id: COGNITO.userPoolId, app_client_id: COGNITO.appClientId },
-    token_ttl_secs: 3600,
-    cors_origins: [webOrigin],
-  }, null, 2));
-  const obo = oboService({ bin: oboBin, configPath, log });
+  closers.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
+    const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, log });
+    closers.push(() => provider.close());
+
+    const configPath = path.join(dir, 'obo-config.json');
+    fs.writeFileSync(configPath, JSON.stringify({
+      listen: `127.0.0.1:${ports.obo}`,
+      entra: { authority_host: provider.origin, tenant_id: TENANT_ID, audiences: [API_APP_ID] },
+      group_roles: GROUP_ROLES,
+      cognito: { region: COGNITO.region, user_pool_id: COGNITO.userPoolId, app_client_id: COGNITO.appClientId },
+      token_ttl_secs: 3600,
+      cors_origins: [webOrigin],
+    }, null, 2));
+    const obo = oboService({ bin: oboBin, configPath, log });
     await obo.start();
+    closers.push(() => obo.stop());
+
+    const origin = await startOrigin({ port: ports.origin, corsOrigin: webOrigin, log });
+    closers.push(() => origin.close());
+    // ALB authenticates against the same Entra tenant, with the SPA's client.
+    const alb = await startAlb({ port: ports.alb, issuer: provider.issuer, clientId: SPA_CLIENT_ID, log });
+    closers.push(() => alb.close());
+
+    const edge = await startEdge({
+      port: ports.edge,
+      workerDir,
+      bindings: {
+        ORIGIN_URL: origin.url,
+        POLICY: JSON.stringify(POLICY),
+        GROUP_ROLES: JSON.stringify(Object.fromEntries(GROUP_ROLES.map((r) => [r.group, r.role]))),
+        // The OBO service's tokens: Cognito's issuer string, keys from the service itself.
+        COGNITO_ISSUER: `https://cognito-idp.${COGNITO.region}.amazonaws.com/${COGNITO.userPoolId}`,
+        COGNITO_JWKS_URL: `${oboOrigin}/.well-known/jwks.json`,
+        COGNITO_CLIENT_IDS: COGNITO.appClientId,
+        ALB_ARNS: ALB_ARN,
+        ALB_KEYS_URL: alb.url,
+        ALB_CLIENT_IDS: SPA_CLIENT_ID,
+        ALB_ISSUER: provider.issuer,
+        ENTRA_TENANT_ID: TENANT_ID,
+        ENTRA_AUTHORITY: provider.origin,
+        LOGOUT_REDIRECT_URI: `${webOrigin}/demo/`,
+      },
+    });
+    closers.push(() => edge.close());
+
+    const demoConfig = {
+      name: 'Local stack',
+      tenantId: TENANT_ID,
+      clientId: SPA_CLIENT_ID,
+      authorityHost: provider.origin,
+      redirectUri: `${webOrigin}/demo/`,
+      postLogoutRedirectUri: `${webOrigin}/demo/`,
+      scopes: DEMO_SCOPES,
+      oboEndpoint: `${oboOrigin}/obo/exchange`,
+      // Through the edge worker; the page derives the other demo routes from this URL.
+      apiUrl: `${edge.url}/api/tickets`,
+      groupRoles: GROUP_ROLES,
+    };
+    const web = await startStatic({ port: ports.web, root: path.join(repo, 'www'), demoConfig });
+    closers.push(() => web.close());
+
+    return {
+      urls: {
+        demo: `${webOrigin}/demo/`,
+        provider: provider.origin,
+        issuer: provider.issuer,
+        obo: oboOrigin,
+        edge: edge.url,
+        origin: origin.url,
+        alb: alb.url,
+      },
+      demoConfig,
+      obo,
+      origin,
+      alb,
+      edge,
+      close: closeAll,
+    };
   } catch (e) {
-    await provider.close();
+    await closeAll();
     throw e;
   }
-
-  const demoConfig = {
-    name: 'Local stack',
-    tenantId: TENANT_ID,
-    clientId: SPA_CLIENT_ID,
-    authorityHost: provider.origin,
-    redirectUri: `${webOrigin}/demo/`,
-    postLogoutRedirectUri: `${webOrigin}/demo/`,
-    scopes: DEMO_SCOPES,
-    oboEndpoint: `${oboOrigin}/obo/exchange`,
-    apiUrl: `${oboOrigin}/api/tickets`,
-    groupRoles: GROUP_ROLES,
-  };
-  const web = await startStatic({ port: ports.web, root: path.join(repo, 'www'), demoConfig });
-
-  return {
-    urls: { demo: `${webOrigin}/demo/`, provider: provider.origin, issuer: provider.issuer, obo: oboOrigin },
-    demoConfig,
-    obo,
-    async close() {
-      await Promise.allSettled([web.close(), obo.stop(), provider.close()]);
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 // `node stack.mjs`: run until Ctrl-C.
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const port = (name, fallback) => Number(process.env[name] ?? fallback);
   const stack = await startStack({
-    ports: { provider: port('PROVIDER_PORT', DEFAULT_PORTS.provider), obo: port('OBO_PORT', DEFAULT_PORTS.obo), web: port('WEB_PORT', DEFAULT_PORTS.web) },
+    ports: Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([name, fallback]) => [name, port(`${name.toUpperCase()}_PORT`, fallback)])),
     accessTokenTtl: port('ACCESS_TOKEN_TTL', 3600),
     log: (line) => console.log(line),
   });
   console.log(`
   Local Entra (OpenID provider): ${stack.urls.issuer}
   OBO exchange service:          ${stack.urls.obo}/obo/exchange
-  Protected API route:           ${stack.urls.obo}/api/tickets
+  Edge worker (workerd):         ${stack.urls.edge}   (in front of the origin API)
+  Protected API route:           ${stack.urls.edge}/api/tickets
+  Origin API (behind the edge):  ${stack.urls.origin}
+  ALB stand-in (keys, signer):   ${stack.urls.alb}/${stack.alb.kid}
+
+  An ALB-style request through the worker:
+    curl -s -H "x-amzn-oidc-data: $(curl -s -d '{"sub":"alb-user","groups":["SG-StackFlow-Agents"]}' ${stack.urls.alb}/sign)" ${stack.urls.edge}/api/tickets
 
   Demo: ${stack.urls.demo}
 

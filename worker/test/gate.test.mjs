@@ -112,6 +112,8 @@ describe('every reject rule: 401, origin receives nothing', () => {
   test('no credential on a protected route', async () => {
     const { headers } = await readDeny(await stack.request('/itsm/tickets'));
     assert.equal(headers.get('www-authenticate'), 'Bearer');
+    // A browser app on another origin can read why it was refused (never with cookies).
+    assert.equal(headers.get('access-control-allow-origin'), '*');
     await expectDenied('/itsm/tickets', {}, 401, 'missing_credential');
   });
   test('alg none', async () => {

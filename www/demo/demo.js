@@ -23,7 +23,9 @@ const HINTS = {
   invalid_config: ['Configuration problem', 'A setting is missing or malformed: see Settings below.'],
   redirect_uri_mismatch: ['Redirect URI not registered', 'Add this page\'s exact URL as a redirect URI of the app registration (platform "Single-page application").'],
   spa_redirect_required: ['Redirect URI must be a SPA redirect', 'Register the redirect URI under the "Single-page application" platform, not "Web".'],
-  role_denied: ['No role for this route', 'Your account has no StackFlow role, so the API refuses the call.'],
+  role_denied: ['Not allowed for your roles', 'The edge worker verified your token, but none of your StackFlow roles is one this route allows, so it refused the call; it never reached origin.'],
+  missing_credential: ['No credential', 'The edge worker got no token for a protected route.'],
+  no_matching_route: ['No such route', 'No rule of the edge worker\'s policy matches this request, and policies deny by default.'],
 };
 
 const state = { auth: null, config: null, account: null, obo: null };
@@ -223,30 +225,96 @@ async function exchangeObo() {
   }
 }
 
+/** The demo's calls through the edge worker; the other routes sit next to `apiUrl`. */
+function apiCalls() {
+  const tickets = state.config.apiUrl;
+  const url = (path) => new URL(path, tickets).href;
+  return {
+    tickets: { method: 'GET', url: tickets },
+    post: { method: 'POST', url: tickets, body: JSON.stringify({ title: 'Printer on floor 3 is offline' }) },
+    admin: { method: 'GET', url: url('/api/admin') },
+    // The page sends its own x-auth-roles: the worker must drop it and send the verified one.
+    spoof: { method: 'GET', url: tickets, headers: { 'X-Auth-Roles': 'super_admin' } },
+  };
+}
+
+/** One call through the worker: `{status, body}`, or `{error}` when no answer came back. */
+async function throughWorker({ method, url, body, headers = {} }) {
+  try {
+    const response = await fetch(url, {
+      method,
+      body,
+      headers: { Authorization: `Bearer ${state.obo.accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+    });
+    return { status: response.status, body: await response.json().catch(() => ({})) };
+  } catch (error) {
+    return { error };
+  }
+}
+
+const sentence = (text) => (text && !/[.!?]$/.test(text) ? `${text}.` : text ?? '');
+
+/** What origin said it received, or the worker's refusal in words. */
+function describeAnswer(call, answer, { spoofed } = {}) {
+  if (answer.error) return [el('p', { class: 'deny api-error', 'data-code': 'network_error' }, `The edge worker could not be reached: ${answer.error.message}`)];
+  const { status, body } = answer;
+  if (status >= 200 && status < 300) {
+    const got = body.received ?? {};
+    const rows = [
+      ['origin received x-auth-sub', got['x-auth-sub'] ?? '(none)'],
+      ['origin received x-auth-roles', got['x-auth-roles'] ?? '(none)'],
+      ['origin received x-auth-source', got['x-auth-source'] ?? '(none)'],
+    ];
+    if (spoofed) {
+      const verified = [...(state.obo?.roles ?? [])].sort().join(',');
+      const received = (got['x-auth-roles'] ?? '').split(',').filter(Boolean).sort().join(',');
+      rows.push(['forged header', received === verified
+        ? `the page sent x-auth-roles: ${spoofed}; origin never saw it (the worker replaced it with the roles of the verified token)`
+        : `the page sent x-auth-roles: ${spoofed}; origin received roles that are not the token's: ${got['x-auth-roles']}`]);
+    }
+    if (body.otherAuthHeaders?.length) rows.push(['other x-auth-* headers', body.otherAuthHeaders.join(', ')]);
+    if (body.tickets) rows.push(['tickets', body.tickets.map((t) => `${t.id} ${t.title}`).join(' · ')]);
+    if (body.created) rows.push(['created', `${body.created.id} (${body.created.state})`]);
+    return [kv(rows)];
+  }
+  const code = body.error ?? 'error';
+  const answeredBy = body.received ? 'origin' : 'the edge worker';
+  return [el('p', { class: 'deny api-error', 'data-code': code },
+    el('strong', {}, `HTTP ${status} ${code}`), ` from ${answeredBy}: ${sentence(body.message)} `, HINTS[code]?.[1] ?? '')];
+}
+
 async function callApi() {
   if (!state.obo) return;
   setStep('api', { badge: 'calling…', kind: 'info' });
-  let status;
-  let body;
-  try {
-    const response = await fetch(state.config.apiUrl, { headers: { Authorization: `Bearer ${state.obo.accessToken}` } });
-    status = response.status;
-    body = await response.json().catch(() => ({}));
-  } catch (error) {
-    setStep('api', { badge: 'unreachable', kind: 'bad', status: 'failed', body: el('p', {}, `The API could not be reached: ${error.message}`) });
+  const call = apiCalls().tickets;
+  const answer = await throughWorker(call);
+  if (answer.error) {
+    setStep('api', { badge: 'unreachable', kind: 'bad', status: 'failed', body: el('p', { id: 'api-error' }, `The edge worker could not be reached: ${answer.error.message}`) });
     return;
   }
+  const { status } = answer;
   const ok = status >= 200 && status < 300;
+  const [described] = describeAnswer(call, answer);
+  if (!ok) described.id = 'api-error';
   setStep('api', {
     badge: `HTTP ${status}`, kind: ok ? 'ok' : 'bad', status: ok ? 'done' : 'failed',
-    body: [
-      el('p', { class: 'url mono' }, `GET ${state.config.apiUrl}`),
-      ok
-        ? kv([['verified', String(body.verified)], ['roles', (body.roles ?? []).join(', ')], ['tickets', (body.tickets ?? []).map((t) => `${t.id} ${t.title}`).join(' · ')]])
-        : el('p', { id: 'api-error' }, `${body.error ?? 'error'}: ${body.message ?? ''} ${HINTS[body.error]?.[1] ?? ''}`),
-    ],
+    body: [el('p', { class: 'url mono' }, `${call.method} ${call.url}`), described],
   });
   $('api-body').dataset.status = String(status);
+  for (const id of ['api-post', 'api-admin', 'api-spoof']) $(id).hidden = false;
+}
+
+/** The other demo calls: each result replaces the previous one of its kind. */
+async function otherCall(kind) {
+  if (!state.obo) return;
+  const call = apiCalls()[kind];
+  const answer = await throughWorker(call);
+  const box = el('div', { class: 'call', id: `api-result-${kind}`, 'data-status': String(answer.status ?? 0) },
+    el('h3', {}, el('span', { class: 'mono' }, `${call.method} ${new URL(call.url).pathname}`),
+      el('span', { class: `badge ${answer.status >= 200 && answer.status < 300 ? 'ok' : 'bad'}` }, answer.status ? `HTTP ${answer.status}` : 'unreachable')),
+    describeAnswer(call, answer, { spoofed: call.headers?.['X-Auth-Roles'] }));
+  const previous = $(`api-result-${kind}`);
+  if (previous) previous.replaceWith(box); else $('api-more').append(box);
 }
 
 function showSession() {
@@ -341,6 +409,9 @@ async function main() {
   });
   $('obo-retry').addEventListener('click', async () => { clearError(); if (await exchangeObo()) await callApi(); });
   $('api-call').addEventListener('click', callApi);
+  $('api-post').addEventListener('click', () => otherCall('post'));
+  $('api-admin').addEventListener('click', () => otherCall('admin'));
+  $('api-spoof').addEventListener('click', () => otherCall('spoof'));
   $('token-refresh').addEventListener('click', freshAccessToken);
 
   const lastAuthorize = sessionStorage.getItem(AUTHORIZE_KEY);

@@ -11,8 +11,6 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest as _, Sha256};
 
 use crate::config::CognitoSettings;
-use entra_edge_auth::jwt::key::RsaPublicKey;
-use entra_edge_auth::jwt::PublicKey;
 
 /// Who the app tokens are for, taken from the verified Entra token.
 #[derive(Debug, Clone)]
@@ -52,21 +50,6 @@ impl CognitoIssuer {
 
     pub fn issuer(&self) -> String {
         self.settings.issuer()
-    }
-
-    pub fn client_id(&self) -> &str {
-        &self.settings.app_client_id
-    }
-
-    pub fn kid(&self) -> &str {
-        &self.kid
-    }
-
-    /// The public key as the core's verifiers take it.
-    pub fn public_key(&self) -> Result<PublicKey, String> {
-        RsaPublicKey::new(&self.key.n().to_bytes_be(), &self.key.e().to_bytes_be())
-            .map(PublicKey::Rsa)
-            .map_err(|e| e.to_string())
     }
 
     /// `{"keys": [...]}`, as Cognito serves at `{issuer}/.well-known/jwks.json`.

@@ -2,13 +2,12 @@
 //!
 //! Routes (CORS for the configured origins):
 //! - `POST /obo/exchange`: seed 003's contract (see [`exchange`]);
-//! - `GET /api/tickets`: a protected API route (see [`api`]);
-//! - `GET /.well-known/jwks.json`: the key the app tokens are signed with;
+//! - `GET /.well-known/jwks.json`: the key the app tokens are signed with (the edge worker
+//!   in front of the demo's origin API verifies them with it);
 //! - `GET /health`.
 //!
 //! Requests are handled one at a time: this serves a demo and its tests, not traffic.
 
-mod api;
 mod cognito;
 mod config;
 mod exchange;
@@ -20,7 +19,6 @@ use entra_edge_auth::keys::{HttpAnswer, MAX_KEY_DOCUMENT_BYTES};
 use entra_edge_auth::{Error, ErrorCode};
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use api::TicketsApi;
 use cognito::CognitoIssuer;
 use config::Config;
 use exchange::{Exchange, Refusal};
@@ -42,7 +40,6 @@ fn run() -> Result<(), String> {
     let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {path}: {e}"))?;
     let config = Config::from_json(&text)?;
     let issuer = CognitoIssuer::new(config.cognito.clone())?;
-    let api = TicketsApi::new(&issuer)?;
     let mut exchange = Exchange::new(&config, issuer)?;
     let server = Server::http(&config.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
@@ -51,7 +48,7 @@ fn run() -> Result<(), String> {
     for mut request in server.incoming_requests() {
         let origin = header(&request, "Origin");
         let cors_origin = origin.filter(|o| config.cors_origins.iter().any(|c| c == o));
-        let (status, body) = answer(&mut request, &mut exchange, &api);
+        let (status, body) = answer(&mut request, &mut exchange);
         let mut headers = vec![
             ("Content-Type", "application/json".to_owned()),
             ("Cache-Control", "no-store".to_owned()),
@@ -84,7 +81,7 @@ fn run() -> Result<(), String> {
 }
 
 /// Routes one request; returns status and JSON body.
-fn answer(request: &mut Request, exchange: &mut Exchange, api: &TicketsApi) -> (u16, String) {
+fn answer(request: &mut Request, exchange: &mut Exchange) -> (u16, String) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
     let now = unix_now();
     let result = match (request.method(), path.as_str()) {
@@ -93,10 +90,6 @@ fn answer(request: &mut Request, exchange: &mut Exchange, api: &TicketsApi) -> (
             Ok(body) => exchange.handle(&body, now, &mut fetch),
             Err(refusal) => Err(refusal),
         },
-        (Method::Get, "/api/tickets") => {
-            let authorization = header(request, "Authorization");
-            api.handle(authorization.as_deref(), exchange.issuer(), now)
-        }
         (Method::Get, "/.well-known/jwks.json") => Ok(exchange.issuer().jwks()),
         (Method::Get, "/health") => Ok(r#"{"status":"ok"}"#.to_owned()),
         _ => Err(Refusal::other(404, "not_found", "no such route")),

@@ -5,7 +5,8 @@ use web_sys::{Headers, Response, ResponseInit};
 use crate::error::Error;
 
 /// A deny: `{"error": code, "message": text}` with `status`, the policy's RFC 6750
-/// challenge when it gave one, and `Retry-After` on a 503 (key server or origin trouble).
+/// challenge when it gave one, `Retry-After` on a 503 (key server or origin trouble), and
+/// `Access-Control-Allow-Origin: *`.
 pub fn deny(
     status: u16,
     error: &Error,
@@ -16,6 +17,10 @@ pub fn deny(
     if let Some(h) = &headers {
         let _ = h.set("content-type", "application/json");
         let _ = h.set("cache-control", "no-store");
+        // A browser app on another origin must be able to read why it was refused (a deny
+        // carries no data of origin's). `*` is never honoured for credentialed requests,
+        // so a page can read only the denies of requests it made without cookies.
+        let _ = h.set("access-control-allow-origin", "*");
         if let Some(challenge) = www_authenticate {
             let _ = h.set("www-authenticate", challenge);
         }

@@ -1,0 +1,70 @@
+// The origin API behind the edge worker: it checks no token (the worker did) and reports
+// what it received, so the demo page and the tests can see the identity the worker vouched
+// for. It answers CORS for the demo page's origin on every response, preflights included
+// (the worker's policy lets `OPTIONS` through to it without a credential).
+
+import http from 'node:http';
+
+/** The headers the report echoes: the worker's verified identity. */
+const IDENTITY = ['x-auth-sub', 'x-auth-roles', 'x-auth-source'];
+
+/** What the demo page may send cross-origin. `X-Auth-Roles` is allowed only so the page
+ * (and the tests) can show that a spoofed one never arrives: the worker strips it. */
+const ALLOWED_HEADERS = 'Authorization, Content-Type, X-Auth-Roles';
+
+const TICKETS = [
+  { id: 'INC-1042', title: 'VPN drops every 20 minutes', state: 'in_progress' },
+  { id: 'CHG-311', title: 'Rotate the ALB certificate', state: 'scheduled' },
+];
+
+/**
+ * Starts the origin on `127.0.0.1:port`. `corsOrigin` is the demo page's origin. Every
+ * request is kept in `requests` (method, path, headers) for the tests.
+ */
+export async function startOrigin({ port, corsOrigin, log = () => {} }) {
+  const requests = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const url = new URL(req.url, 'http://127.0.0.1');
+      requests.push({ method: req.method, path: url.pathname, headers: { ...req.headers } });
+      const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Vary: 'Origin' };
+      if (req.headers.origin === corsOrigin) {
+        Object.assign(headers, {
+          'Access-Control-Allow-Origin': corsOrigin,
+          'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
+          'Access-Control-Allow-Headers': ALLOWED_HEADERS,
+          'Access-Control-Max-Age': '600',
+        });
+      }
+      if (req.method === 'OPTIONS') {
+        log(`[origin] OPTIONS ${url.pathname} -> 204`);
+        res.writeHead(204, headers).end();
+        return;
+      }
+      const received = Object.fromEntries(IDENTITY.map((name) => [name, req.headers[name] ?? null]));
+      // Any other `x-auth-*` header would be one the worker failed to strip: report it.
+      const otherAuthHeaders = Object.keys(req.headers).filter((n) => n.startsWith('x-auth-') && !IDENTITY.includes(n));
+      const report = {
+        origin: 'demo origin API (checks no token: the edge worker did)',
+        method: req.method,
+        path: url.pathname,
+        received,
+        otherAuthHeaders,
+        ...(url.pathname === '/api/tickets' && req.method === 'GET' ? { tickets: TICKETS } : {}),
+        ...(url.pathname === '/api/tickets' && req.method === 'POST' ? { created: { id: 'INC-1043', state: 'new' } } : {}),
+      };
+      log(`[origin] ${req.method} ${url.pathname} sub=${received['x-auth-sub']} roles=${received['x-auth-roles']} source=${received['x-auth-source']}`);
+      res.writeHead(200, headers).end(JSON.stringify(report));
+    });
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
+  };
+}
