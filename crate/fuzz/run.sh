@@ -26,8 +26,8 @@ for target in $targets; do
     findings="CRASH (see crate/fuzz/artifacts/$target)"
     status=1
   fi
-  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
-  rate=$(grep -oE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
+  execs=$(grep -aoE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
+  rate=$(grep -aoE 'stat::average_exec_per_sec: *[0-9]+' "$log" | grep -oE '[0-9]+$' || echo '?')
   printf '%-16s %12s %10s %s\n' "$target" "$execs" "$rate" "$findings"
   rm -f "$log"
 done
