@@ -22,6 +22,9 @@ cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy -p entra-edge-auth --lib --no-default-features --features browser,worker \
   --target wasm32-unknown-unknown -- -D warnings
+# The browser package alone: without the `alb` feature (which `worker` turns on).
+cargo clippy -p entra-edge-auth --lib --no-default-features --features browser \
+  --target wasm32-unknown-unknown -- -D warnings
 
 step "core: native tests (vectors, verifiers, key cache, protocol, policy, CLI)"
 cargo test --workspace

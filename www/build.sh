@@ -11,7 +11,10 @@ for target in web bundler; do
   CARGO_TARGET_DIR="$PWD/target/wasm-browser" wasm-pack --log-level warn build crate --release \
     --target "$target" --out-dir "../$out" --no-pack --no-opt \
     --no-default-features --features browser
-  wasm-opt -Oz "$out/entra_edge_auth_bg.wasm" -o "$out/entra_edge_auth_bg.wasm"
+  # The shipped file keeps no names, producers or target-features sections: only linkers
+  # read those. (Not `strip = "symbols"` in the profile: wasm-opt then fails validation.)
+  wasm-opt -Oz --strip-producers --strip-target-features \
+    "$out/entra_edge_auth_bg.wasm" -o "$out/entra_edge_auth_bg.wasm"
   # wasm-pack marks its output git-ignored; the package publishes it.
   rm -f "$out/.gitignore"
 done

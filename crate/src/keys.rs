@@ -22,11 +22,14 @@
 use std::collections::HashMap;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::jwt::key::{parse_jwks, parse_p256_pem, Algorithm, PublicKey};
+#[cfg(feature = "alb")]
+use crate::jwt::key::parse_p256_pem;
+use crate::jwt::key::{parse_jwks, Algorithm, PublicKey};
 use crate::jwt::{KeyRef, KeySource};
 use crate::tuning::Tuning;
 
 /// Most kids kept per ALB key set; ALB has a handful per region. Bounds memory under a flood.
+#[cfg(feature = "alb")]
 const MAX_ALB_KIDS: usize = 64;
 /// Largest key document accepted: real JWKS are a few KB.
 pub const MAX_KEY_DOCUMENT_BYTES: usize = 64 * 1024;
@@ -187,6 +190,15 @@ impl KeyCache {
                     .collect();
                 set.fetched_at = Some(now);
             }
+            #[cfg(not(feature = "alb"))]
+            KeySource::AlbPem { .. } => {
+                // Fail closed: this build cannot read ALB keys (no `alb` feature).
+                return Err(Error::new(
+                    ErrorCode::MalformedKey,
+                    "ALB PEM keys need the crate's `alb` feature",
+                ));
+            }
+            #[cfg(feature = "alb")]
             KeySource::AlbPem { .. } => {
                 let key = parse_p256_pem(body)?;
                 if set.keys.len() >= MAX_ALB_KIDS {
@@ -228,6 +240,7 @@ impl KeyCache {
     }
 }
 
+#[cfg(feature = "alb")]
 fn evict_oldest(keys: &mut HashMap<String, (PublicKey, u64)>) {
     if let Some(oldest) = keys
         .iter()

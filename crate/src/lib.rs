@@ -7,6 +7,12 @@
 //!
 //! The flow for a token is always: parse and pre-check (cheap, reject early) → signature
 //! (a separate step, see [`jwt::signature`]) → claims.
+//!
+//! Size habits for the wasm builds (the browser package is measured by `www/size.mjs`):
+//! JSON is read with `serde_json::from_slice` only (`from_str` would compile the parser a
+//! second time for another reader type) and written with `serde_json::to_string`; no
+//! `#[serde(untagged)]` (it buffers through serde's `Content`); features leave out what an
+//! adapter never calls (`alb` for the browser).
 
 pub mod error;
 pub mod tuning;

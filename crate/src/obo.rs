@@ -87,7 +87,7 @@ pub fn build_obo_request(
 /// does not match the contract → `invalid_response`.
 pub fn parse_obo_response(status: u16, body: &str) -> Result<OboTokens> {
     if is_success(status) {
-        let tokens = serde_json::from_str::<OboTokens>(body).map_err(|e| {
+        let tokens = serde_json::from_slice::<OboTokens>(body.as_bytes()).map_err(|e| {
             if mentions_consent(body) {
                 consent_error(status, body)
             } else {
@@ -140,7 +140,7 @@ fn consent_error(status: u16, body: &str) -> Error {
 /// `detail` of a JSON body (API Gateway, Lambda and FastAPI each use some of them), else
 /// the start of the text.
 fn endpoint_message(body: &str) -> String {
-    if let Ok(Value::Object(doc)) = serde_json::from_str::<Value>(body) {
+    if let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(body.as_bytes()) {
         let parts: Vec<&str> = ["error", "error_description", "message", "detail"]
             .iter()
             .filter_map(|k| doc.get(*k).and_then(Value::as_str))

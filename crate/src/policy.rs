@@ -311,7 +311,7 @@ pub struct Policy {
 impl Policy {
     /// Parse and validate a policy document (format in the module doc).
     pub fn from_json(json: &str) -> Result<Policy> {
-        let raw: RawPolicy = serde_json::from_str(json).map_err(|e| {
+        let raw: RawPolicy = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             invalid_policy(explain_parse_error(json).unwrap_or_else(|| e.to_string()))
         })?;
         let rules = raw
@@ -731,7 +731,7 @@ impl<'de> Deserialize<'de> for Strings {
 /// `serde_json::Value` silently resolves): serde's own message, with line and column, is
 /// then the best there is.
 fn explain_parse_error(json: &str) -> Option<String> {
-    let doc: Value = serde_json::from_str(json).ok()?;
+    let doc: Value = serde_json::from_slice(json.as_bytes()).ok()?;
     let rules = doc.get("rules")?.as_array()?;
     rules.iter().enumerate().find_map(|(i, rule)| {
         RawRule::deserialize(rule)

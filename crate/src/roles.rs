@@ -100,7 +100,7 @@ impl RoleMapping {
     /// a copy-and-paste mistake whose outcome JSON parsers disagree on, so it is not
     /// silently resolved.
     pub fn from_json(json: &str) -> Result<Self> {
-        let entries: Entries = serde_json::from_str(json).map_err(|e| {
+        let entries: Entries = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Error::new(ErrorCode::InvalidConfig, format!("group role mapping: {e}"))
         })?;
         let invalid = |msg: String| Error::new(ErrorCode::InvalidConfig, msg);

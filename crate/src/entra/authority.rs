@@ -197,7 +197,7 @@ impl Discovery {
     /// (required) and `end_session_endpoint` (optional), each an https URL (http only on
     /// loopback): a document served over https must not send tokens or users elsewhere.
     pub fn parse(body: &str) -> Result<Endpoints> {
-        let doc: Map<String, Value> = serde_json::from_str(body).map_err(|e| {
+        let doc: Map<String, Value> = serde_json::from_slice(body.as_bytes()).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidResponse,
                 format!("the discovery document is not a JSON object: {e}"),

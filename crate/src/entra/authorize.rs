@@ -125,7 +125,7 @@ impl PendingLogin {
 
     /// A stored record that is missing or corrupt is as good as none: `unknown_state`.
     pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_str(json).map_err(|e| {
+        serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Error::new(
                 ErrorCode::UnknownState,
                 format!("the stored login could not be read: {e}"),

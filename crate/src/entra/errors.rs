@@ -53,7 +53,7 @@ impl ProviderError {
     /// From a token endpoint's JSON error body (RFC 6749 §5.2). `None` when the body is
     /// not a JSON object with a string `error`: then it is not an OAuth error at all.
     pub fn from_json(body: &str) -> Option<Self> {
-        let doc: Map<String, Value> = serde_json::from_str(body).ok()?;
+        let doc: Map<String, Value> = serde_json::from_slice(body.as_bytes()).ok()?;
         let text = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_owned);
         let error = text("error")?;
         let description = text("error_description");

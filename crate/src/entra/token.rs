@@ -70,11 +70,36 @@ impl TokenResponse {
 }
 
 /// Numbers that some endpoints (Entra v1, older proxies) send as strings.
-#[derive(Deserialize)]
-#[serde(untagged)]
+///
+/// Read with a small visitor rather than `#[serde(untagged)]`, which buffers the value
+/// through serde's `Content` machinery (kilobytes of wasm in the browser package).
 enum Seconds {
     Number(u64),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Seconds {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Seconds;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a non-negative integer or a string")
+            }
+            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Seconds, E> {
+                Ok(Seconds::Number(n))
+            }
+            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Seconds, E> {
+                u64::try_from(n)
+                    .map(Seconds::Number)
+                    .map_err(|_| E::custom("a negative number of seconds"))
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Seconds, E> {
+                Ok(Seconds::Text(s.to_owned()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl Seconds {
@@ -125,7 +150,7 @@ fn parse_token_response(status: u16, body: &str, flow: Flow) -> Result<TokenResp
             ),
         });
     }
-    let raw: RawTokenResponse = serde_json::from_str(body)
+    let raw: RawTokenResponse = serde_json::from_slice(body.as_bytes())
         .map_err(|e| invalid(&format!("the token response did not parse: {e}")))?;
     if !raw.token_type.eq_ignore_ascii_case("bearer") {
         return Err(invalid(&format!(
@@ -255,6 +280,19 @@ mod tests {
             parse_code_exchange_response(200, body).unwrap_err().code(),
             ErrorCode::InvalidResponse
         );
+    }
+
+    #[test]
+    fn expires_in_must_be_a_whole_non_negative_number_or_text() {
+        for bad in ["-1", "3600.5", "true", "null", "[3600]"] {
+            let body =
+                format!(r#"{{"token_type":"bearer","expires_in":{bad},"access_token":"at"}}"#);
+            assert_eq!(
+                parse_refresh_response(200, &body).unwrap_err().code(),
+                ErrorCode::InvalidResponse,
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -165,11 +165,10 @@ impl PublicKey {
 }
 
 /// One JWK as RFC 7517 §4 / RFC 7518 §6 describe it; unknown members are ignored.
-#[derive(Deserialize)]
 struct Jwk {
     kty: String,
     kid: Option<String>,
-    #[serde(rename = "use")]
+    /// `use`.
     use_: Option<String>,
     alg: Option<String>,
     n: Option<String>,
@@ -177,6 +176,34 @@ struct Jwk {
     crv: Option<String>,
     x: Option<String>,
     y: Option<String>,
+}
+
+impl Jwk {
+    /// The members this crate reads, from one entry of `keys`: `None` (the key is skipped)
+    /// when the entry is not an object, has no string `kty`, or a member read here is
+    /// neither a string nor null. Read from the `Value` by hand: `serde_json::from_value`
+    /// would add a second JSON deserializer to the wasm builds for this one struct.
+    fn from_value(value: &serde_json::Value) -> Option<Jwk> {
+        let object = value.as_object()?;
+        let member = |name: &str| -> Option<Option<String>> {
+            match object.get(name) {
+                None | Some(serde_json::Value::Null) => Some(None),
+                Some(serde_json::Value::String(s)) => Some(Some(s.clone())),
+                Some(_) => None,
+            }
+        };
+        Some(Jwk {
+            kty: member("kty")??,
+            kid: member("kid")?,
+            use_: member("use")?,
+            alg: member("alg")?,
+            n: member("n")?,
+            e: member("e")?,
+            crv: member("crv")?,
+            x: member("x")?,
+            y: member("y")?,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -198,7 +225,7 @@ pub fn parse_jwks(body: &[u8], alg: Algorithm) -> Result<Vec<(String, PublicKey)
     let usable: Vec<_> = set
         .keys
         .into_iter()
-        .filter_map(|value| serde_json::from_value::<Jwk>(value).ok())
+        .filter_map(|value| Jwk::from_value(&value))
         .filter_map(|jwk| jwk_to_key(jwk, alg))
         .collect();
     if usable.is_empty() {
@@ -232,13 +259,16 @@ fn jwk_to_key(jwk: Jwk, alg: Algorithm) -> Option<(String, PublicKey)> {
 }
 
 /// `id-ecPublicKey` (RFC 5480 §2.1.1).
+#[cfg(feature = "alb")]
 const ID_EC_PUBLIC_KEY: spki::ObjectIdentifier =
     spki::ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
 /// `secp256r1` / `prime256v1` (RFC 5480 §2.1.1.1).
+#[cfg(feature = "alb")]
 const SECP256R1: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
 /// Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding a P-256 key, as ALB serves at
 /// `{keys base}/{kid}`.
+#[cfg(feature = "alb")]
 pub fn parse_p256_pem(body: &[u8]) -> Result<PublicKey> {
     let malformed = |why: String| Error::new(ErrorCode::MalformedKey, why);
     let text = std::str::from_utf8(body).map_err(|_| malformed("PEM is not UTF-8".into()))?;
@@ -298,6 +328,22 @@ mod tests {
     }
 
     #[test]
+    fn skips_keys_with_mistyped_members() {
+        // A key whose `kid` is not a string is skipped; the good key beside it is kept.
+        let body = A3_JWK.replace(
+            r#"[{"kty""#,
+            r#"[{"kty":"EC","crv":"P-256","kid":7,"x":"","y":""},{"kty""#,
+        );
+        let keys = parse_jwks(body.as_bytes(), Algorithm::Es256).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(keys[0].0, "a3");
+        // Entries that are not objects are skipped too; none usable is malformed_key.
+        let body = br#"{"keys":[["EC","P-256"],"a3",null]}"#;
+        let e = parse_jwks(body, Algorithm::Es256).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MalformedKey);
+    }
+
+    #[test]
     fn skips_keys_for_other_algorithms() {
         // An EC key is never returned when RS256 keys are asked for: the set is then empty.
         let e = parse_jwks(A3_JWK.as_bytes(), Algorithm::Rs256).unwrap_err();
@@ -321,6 +367,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "alb")]
     fn rejects_pem_of_wrong_kind() {
         let e = parse_p256_pem(b"garbage").unwrap_err();
         assert_eq!(e.code(), ErrorCode::MalformedKey);

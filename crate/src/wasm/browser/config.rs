@@ -18,11 +18,39 @@ pub enum TokenStorage {
 }
 
 /// `scopes` as a space-separated string or an array.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
+///
+/// Read with a small visitor rather than `#[serde(untagged)]`, which buffers the value
+/// through serde's `Content` machinery (kilobytes of wasm).
+#[derive(Debug, Clone)]
 enum ScopeList {
     Text(String),
     List(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for ScopeList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = ScopeList;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a space-separated string or an array of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ScopeList, E> {
+                Ok(ScopeList::Text(s.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ScopeList, A::Error> {
+                let mut list = Vec::new();
+                while let Some(scope) = seq.next_element::<String>()? {
+                    list.push(scope);
+                }
+                Ok(ScopeList::List(list))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// The JS `EntraAuthConfig`, field for field.
@@ -56,7 +84,7 @@ pub struct BrowserConfig {
 impl BrowserConfig {
     /// From the JSON text of the JS config object; an error names the field.
     pub fn from_json(json: &str) -> Result<Self> {
-        let raw: RawConfig = serde_json::from_str(json).map_err(|e| {
+        let raw: RawConfig = serde_json::from_slice(json.as_bytes()).map_err(|e| {
             Error::new(
                 ErrorCode::InvalidConfig,
                 format!("EntraAuth config: {e} (expected tenantId, clientId, redirectUri and optional scopes, oboEndpoint, authorityHost, postLogoutRedirectUri, storage)"),

@@ -2,7 +2,7 @@
 //! conversions of the session and the OBO answer to plain JS objects.
 
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 use super::store::{OboSession, Session};
@@ -103,12 +103,13 @@ pub fn login_options(value: &JsValue) -> Result<AuthorizeOptions> {
     if value.is_undefined() || value.is_null() {
         return Ok(AuthorizeOptions::default());
     }
-    let raw: RawLoginOptions = serde_json::from_str(&stringify(value)?).map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidConfig,
-            format!("login options: {e} (expected prompt, loginHint, domainHint)"),
-        )
-    })?;
+    let raw: RawLoginOptions =
+        serde_json::from_slice(stringify(value)?.as_bytes()).map_err(|e| {
+            Error::new(
+                ErrorCode::InvalidConfig,
+                format!("login options: {e} (expected prompt, loginHint, domainHint)"),
+            )
+        })?;
     Ok(AuthorizeOptions {
         prompt: raw.prompt.as_deref().map(Prompt::parse).transpose()?,
         login_hint: raw.login_hint,
@@ -129,40 +130,84 @@ pub fn stringify(value: &JsValue) -> Result<String> {
         })
 }
 
-/// A JSON object as a JS object (`JSON.parse` of its text); absent optional members are
-/// left out rather than `null`, as the TypeScript types say.
-fn to_js(mut value: Value) -> JsValue {
-    if let Value::Object(map) = &mut value {
-        map.retain(|_, v| !v.is_null());
-    }
-    js_sys::JSON::parse(&value.to_string()).unwrap_or(JsValue::UNDEFINED)
+/// Sets `name` on a plain JS object. Setting a property on a fresh plain object cannot
+/// fail; the impossible case is ignored rather than panicking.
+fn set(object: &js_sys::Object, name: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(name), value);
 }
 
+/// A JSON value as a JS value (`JSON.parse` of its text). Serialized with
+/// `serde_json::to_string`, the same serializer the session store uses: `Value`'s
+/// `Display` would add a second copy of it to the wasm.
+fn json_to_js(value: &impl serde::Serialize) -> JsValue {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Sets `name` to a string, or leaves it out when absent (as the TypeScript types say).
+fn set_str(object: &js_sys::Object, name: &str, value: Option<&str>) {
+    if let Some(value) = value {
+        set(object, name, &JsValue::from_str(value));
+    }
+}
+
+/// Sets `name` to a JSON value, or leaves it out when absent or `null`.
+fn set_json(object: &js_sys::Object, name: &str, value: Option<&Value>) {
+    if let Some(value) = value.filter(|v| !v.is_null()) {
+        set(object, name, &json_to_js(value));
+    }
+}
+
+// Members are set in alphabetical order: the order the objects had when they were built
+// as `serde_json::Value` maps.
 pub fn account(session: &Session) -> JsValue {
-    let claim = |name: &str| session.claim(name).map(str::to_owned);
-    to_js(json!({
-        "username": claim("preferred_username").or_else(|| claim("email")).unwrap_or_default(),
-        "name": claim("name"),
-        "email": claim("email"),
-        "objectId": claim("oid").unwrap_or_default(),
-        "tenantId": claim("tid").unwrap_or_default(),
-        "subject": claim("sub").unwrap_or_default(),
-        "groups": session.claims.get("groups").cloned().unwrap_or_else(|| json!([])),
-        "verified": true,
-        "expiresAt": session.claims.get("exp").cloned().unwrap_or(Value::Null),
-        "claims": session.claims,
-    }))
+    let claim = |name: &str| session.claim(name);
+    let object = js_sys::Object::new();
+    set(&object, "claims", &json_to_js(&session.claims));
+    set_str(&object, "email", claim("email"));
+    set_json(&object, "expiresAt", session.claims.get("exp"));
+    match session.claims.get("groups") {
+        Some(groups) => set_json(&object, "groups", Some(groups)),
+        None => set(&object, "groups", &js_sys::Array::new()),
+    }
+    set_str(&object, "name", claim("name"));
+    set_str(&object, "objectId", Some(claim("oid").unwrap_or_default()));
+    set_str(&object, "subject", Some(claim("sub").unwrap_or_default()));
+    set_str(&object, "tenantId", Some(claim("tid").unwrap_or_default()));
+    let username = claim("preferred_username").or_else(|| claim("email"));
+    set_str(&object, "username", Some(username.unwrap_or_default()));
+    set(&object, "verified", &JsValue::TRUE);
+    object.into()
 }
 
 pub fn obo_result(obo: &OboSession) -> JsValue {
     let t = &obo.tokens;
-    to_js(json!({
-        "accessToken": t.access_token.secret(),
-        "idToken": t.id_token.secret(),
-        "refreshToken": t.refresh_token.as_ref().map(|r| r.secret()),
-        "expiresIn": t.expires_in,
-        "expiresAt": obo.expires_at,
-        "userId": t.stackflow_user_id,
-        "roles": t.roles,
-    }))
+    let object = js_sys::Object::new();
+    set_str(&object, "accessToken", Some(t.access_token.secret()));
+    // Unix seconds: exact as a JS number up to 2^53.
+    set(
+        &object,
+        "expiresAt",
+        &JsValue::from_f64(obo.expires_at as f64),
+    );
+    set(
+        &object,
+        "expiresIn",
+        &JsValue::from_f64(t.expires_in as f64),
+    );
+    set_str(&object, "idToken", Some(t.id_token.secret()));
+    set_str(
+        &object,
+        "refreshToken",
+        t.refresh_token.as_ref().map(|r| r.secret()),
+    );
+    let roles = js_sys::Array::new();
+    for role in &t.roles {
+        roles.push(&JsValue::from_str(role));
+    }
+    set(&object, "roles", &roles);
+    set_str(&object, "userId", Some(&t.stackflow_user_id));
+    object.into()
 }

@@ -55,7 +55,7 @@ impl SessionStore {
             TokenStorage::Session => session_storage()
                 .ok()
                 .and_then(|s| s.get_item(&key).ok().flatten())
-                .and_then(|json| serde_json::from_str(&json).ok()),
+                .and_then(|json| serde_json::from_slice(json.as_bytes()).ok()),
         };
         SessionStore { mode, key, current }
     }
