@@ -10,7 +10,9 @@ import passthrough from './passthrough-worker.js';
 const crossings = new Map();
 const OriginalInstance = WebAssembly.Instance;
 WebAssembly.Instance = function (module, imports) {
-  for (const ns of Object.values(imports)) {
+  for (const [key, original] of Object.entries(imports)) {
+    // An inline_js snippet may be imported directly, as its (read-only) module namespace.
+    const ns = imports[key] = { ...original };
     for (const [name, fn] of Object.entries(ns)) {
       if (typeof fn !== 'function') continue;
       const short = name.replace(/^__wbg_/, '').replace(/_[0-9a-f]{16}$/, '');

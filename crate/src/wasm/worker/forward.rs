@@ -11,8 +11,8 @@
 //! `Authorization` is kept: after a verified ALB request it may carry a token origin itself
 //! uses, and after a verified Bearer request it is the verified token.
 
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Request, RequestInit};
+use wasm_bindgen::prelude::*;
+use web_sys::Request;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::{Identity, TokenSource};
@@ -23,25 +23,56 @@ pub const ALB_PREFIX: &str = "x-amzn-oidc-";
 
 /// Whether a client-sent header named `name` may reach origin.
 pub fn keep_header(name: &str, alb_verified: bool) -> bool {
-    let name = name.to_ascii_lowercase();
-    if name.starts_with(AUTH_PREFIX) || name == "host" {
+    // Compared without allocating a lower-cased copy (this runs per header per request).
+    let starts_with = |prefix: &str| {
+        name.get(..prefix.len())
+            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+    };
+    if starts_with(AUTH_PREFIX) || name.eq_ignore_ascii_case("host") {
         return false;
     }
-    !name.starts_with(ALB_PREFIX) || alb_verified
+    !starts_with(ALB_PREFIX) || alb_verified
 }
 
-/// The `x-auth-*` headers for a verified identity.
-pub fn identity_headers(identity: &Identity) -> [(&'static str, String); 3] {
-    [
-        ("x-auth-sub", identity.subject.clone()),
-        ("x-auth-roles", identity.roles.join(",")),
-        ("x-auth-source", identity.source.family().to_owned()),
-    ]
+/// The names of the `x-auth-*` headers, in the order [`origin_request`] sets them.
+pub const IDENTITY_HEADERS: [&str; 3] = ["x-auth-sub", "x-auth-roles", "x-auth-source"];
+
+// The origin request is built in one call into JS rather than one per header operation
+// (it runs on every forward), with its strings packed into one (each string argument is a
+// separate UTF-8 decode on the JS side). It only carries out what Rust decided:
+// `packed` is `target \n drop \n sub \n roles \n source`, where `drop` lists the headers
+// to delete, `,`-separated (names are RFC 9110 tokens: no `,`, no `\n`), and the last three
+// are the identity header values, set when `identity` is true. A value the Headers API
+// refuses throws its index (0 = sub, 1 = roles, 2 = source); any other failure throws the
+// runtime's error.
+#[wasm_bindgen(inline_js = r#"
+export function build_origin_request(request, packed, identity) {
+  const [target, drop, sub, roles, source] = packed.split('\n');
+  const out = new Request(target, request);
+  const h = out.headers;
+  if (drop) for (const name of drop.split(',')) h.delete(name);
+  if (identity) {
+    const values = [sub, roles, source];
+    const names = ['x-auth-sub', 'x-auth-roles', 'x-auth-source'];
+    for (let i = 0; i < 3; i++) {
+      try { h.set(names[i], values[i]); } catch { throw i; }
+    }
+  }
+  return out;
+}
+"#)]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn build_origin_request(
+        request: &Request,
+        packed: &str,
+        identity: bool,
+    ) -> std::result::Result<Request, JsValue>;
 }
 
 /// The request to send to origin: same method, path, query and body; filtered headers; the
 /// identity headers when there is an identity (public routes have none). `target` is
-/// `ORIGIN_URL` + path + query.
+/// `ORIGIN_URL` + path + query; `header_names` the request's header names, `,`-separated.
 ///
 /// The copy is made by the runtime (`new Request(target, request)`: headers and body stream
 /// natively), then the client's identity headers are deleted from it by name, which keeps
@@ -49,41 +80,52 @@ pub fn identity_headers(identity: &Identity) -> [(&'static str, String); 3] {
 pub fn origin_request(
     request: &Request,
     target: &str,
+    header_names: &str,
     identity: Option<&Identity>,
 ) -> Result<Request> {
     let alb_verified = identity.is_some_and(|i| i.source == TokenSource::Alb);
-    let failed = |e: JsValue| {
+    let drop = header_names
+        .split(',')
+        .filter(|name| !name.is_empty() && !keep_header(name, alb_verified))
+        .collect::<Vec<_>>()
+        .join(",");
+    let build_failed = |e: &JsValue| {
         from_js(
             ErrorCode::InvalidConfig,
             "could not build the origin request",
-            &e,
+            e,
         )
     };
-    let outgoing = Request::new_with_str_and_init(target, request.unchecked_ref::<RequestInit>())
-        .map_err(failed)?;
-    let headers = outgoing.headers();
-    // One crossing for the whole list (`Array.from(headers.keys())`) rather than one per
-    // step of the iterator.
-    let names: Vec<String> = js_sys::Array::from(&headers.keys())
-        .iter()
-        .filter_map(|name| name.as_string())
-        .collect();
-    for name in names.iter().filter(|name| !keep_header(name, alb_verified)) {
-        headers.delete(name).map_err(failed)?;
+    // A value the Headers API refuses (a control character in `sub`) must not become a
+    // forward without identity: it is an error, so the request is denied.
+    let refused = |name: &str| {
+        Error::new(
+            ErrorCode::MalformedClaims,
+            format!("the verified {name} cannot be sent as a header"),
+        )
+    };
+    let roles = identity.map(|i| i.roles.join(",")).unwrap_or_default();
+    let values = [
+        identity.map_or("", |i| i.subject.as_str()),
+        roles.as_str(),
+        identity.map_or("", |i| i.source.family()),
+    ];
+    // `\n` separates the packed fields, and no header value may hold one anyway.
+    if target.contains('\n') {
+        return Err(build_failed(&JsValue::from_str(
+            "the target URL holds a line feed",
+        )));
     }
-    if let Some(identity) = identity {
-        for (name, value) in identity_headers(identity) {
-            // A value the Headers API refuses (a control character in `sub`) must not
-            // become a forward without identity: it is an error, so the request is denied.
-            headers.set(name, &value).map_err(|_| {
-                Error::new(
-                    ErrorCode::MalformedClaims,
-                    format!("the verified {name} cannot be sent as a header"),
-                )
-            })?;
+    if let Some(i) = values.iter().position(|v| v.contains('\n')) {
+        return Err(refused(IDENTITY_HEADERS[i]));
+    }
+    let packed = [target, &drop, values[0], values[1], values[2]].join("\n");
+    build_origin_request(request, &packed, identity.is_some()).map_err(|e| {
+        match e.as_f64().and_then(|i| IDENTITY_HEADERS.get(i as usize)) {
+            Some(name) => refused(name),
+            None => build_failed(&e),
         }
-    }
-    Ok(outgoing)
+    })
 }
 
 #[cfg(test)]

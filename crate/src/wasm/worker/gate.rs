@@ -15,16 +15,19 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{Request, Url};
+use web_sys::Request;
 
 use super::config::GateConfig;
-use super::credential::{Credentials, ALB_DATA_HEADER};
+use super::credential::Credentials;
 use super::forward::origin_request;
+use super::head::RequestHead;
 use super::keys::KeyStore;
 use super::logout::logout;
 use super::platform::{self, now_secs};
 use super::respond::{deny, deny_error, redirect};
-use super::token_cache::{CacheKey, CredentialKind, TokenCache, DEFAULT_CAPACITY};
+use super::token_cache::{
+    CacheKey, CredentialKind, TokenCache, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES,
+};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::Identity;
 use crate::jwt::TokenVerifier;
@@ -63,10 +66,10 @@ enum Step {
     /// route is public).
     Decided(Decision),
     /// Some credentials must be verified first; `ready` were cache hits. Each pending one
-    /// carries its cache key, hashed once for the lookup and reused for the insert.
+    /// is its cache key (kind and token), used for the lookup and reused for the insert.
     Verify {
         ready: Vec<Presented>,
-        pending: Vec<(CredentialKind, String, CacheKey)>,
+        pending: Vec<CacheKey>,
     },
 }
 
@@ -85,7 +88,7 @@ impl Gate {
         Gate {
             config,
             keys,
-            tokens: RefCell::new(TokenCache::new(DEFAULT_CAPACITY)),
+            tokens: RefCell::new(TokenCache::new(DEFAULT_CAPACITY, DEFAULT_MAX_BYTES)),
             origin_failed,
             stats: GateStats::default(),
         }
@@ -102,21 +105,19 @@ impl Gate {
     /// Resolves to the response for `request`; never rejects.
     pub fn handle(self: &Rc<Self>, request: Request, ctx: JsValue) -> Promise {
         bump(&self.stats.requests);
-        let url = match Url::new(&request.url()) {
-            Ok(url) => url,
-            Err(e) => {
-                let error = from_js(ErrorCode::InvalidPath, "the request URL does not parse", &e);
-                return self.denied(error.code().http_status(), &error, None);
-            }
+        let Some(mut head) = RequestHead::read(&request) else {
+            let error = Error::new(ErrorCode::InvalidPath, "the request URL does not parse");
+            return self.denied(error.code().http_status(), &error, None);
         };
-        match self.decide(&request, &url) {
+        match self.decide(&request, &mut head) {
             Step::Respond(response) => resolved(response.into()),
-            Step::Decided(decision) => self.finish(&request, &url, decision),
+            Step::Decided(decision) => self.finish(&request, &head, decision),
             Step::Verify { mut ready, pending } => {
                 let gate = self.clone();
                 future_to_promise(async move {
-                    for (kind, token, key) in pending {
-                        let outcome = gate.verify(kind, &token, key, &ctx).await;
+                    for key in pending {
+                        let kind = key.kind();
+                        let outcome = gate.verify(key, &ctx).await;
                         ready.push(Presented {
                             source_kind: kind,
                             outcome,
@@ -124,27 +125,23 @@ impl Gate {
                     }
                     // ALB first, as the synchronous path presents them.
                     ready.sort_by_key(|p| p.source_kind as u8);
-                    let decision =
-                        gate.config
-                            .policy
-                            .decide(&request.method(), &url.pathname(), &ready);
+                    let decision = gate.config.policy.decide(&head.method, &head.path, &ready);
                     // Resolving with origin's promise adopts it: no await (and no Rust
                     // callback) for the response head.
-                    Ok(gate.finish(&request, &url, decision).into())
+                    Ok(gate.finish(&request, &head, decision).into())
                 })
             }
         }
     }
 
     /// Everything that needs no waiting: logout, the route, the credentials, the cache.
-    fn decide(&self, request: &Request, url: &Url) -> Step {
-        let path = url.pathname();
-        let method = request.method();
-        let header = |name: &str| request.headers().get(name).ok().flatten();
+    fn decide(&self, request: &Request, head: &mut RequestHead) -> Step {
+        let (path, method) = (head.path.as_str(), head.method.as_str());
 
         if let Some(config) = &self.config.logout {
             if path == config.path {
-                let (location, cookies) = logout(config, header("cookie").as_deref());
+                let cookie = request.headers().get("cookie").ok().flatten();
+                let (location, cookies) = logout(config, cookie.as_deref());
                 return Step::Respond(redirect(&location, &cookies));
             }
         }
@@ -152,20 +149,20 @@ impl Gate {
         // A public route (or a refused path) is decided without looking at credentials;
         // identity headers the client sent are still removed by `origin_request`.
         if !matches!(
-            self.config.policy.route(&method, &path),
+            self.config.policy.route(method, path),
             Ok(Route::Protected(_))
         ) {
-            return Step::Decided(self.config.policy.decide(&method, &path, &[]));
+            return Step::Decided(self.config.policy.decide(method, path, &[]));
         }
 
         let credentials =
-            Credentials::from_headers(header(ALB_DATA_HEADER), header("authorization").as_deref())
+            Credentials::from_headers(head.alb_data.take(), head.authorization.as_deref())
                 .presented(self.config.cognito.is_some());
         let now = now_secs();
         let mut ready = Vec::with_capacity(credentials.len());
         let mut pending = Vec::new();
         for (kind, token) in credentials {
-            let key = TokenCache::key(kind, &token);
+            let key = CacheKey::new(kind, token);
             let cached = self.tokens.borrow_mut().get(&key, now);
             match cached {
                 Some(identity) => {
@@ -175,11 +172,11 @@ impl Gate {
                         outcome: Ok((*identity).clone()),
                     });
                 }
-                None => pending.push((kind, token, key)),
+                None => pending.push(key),
             }
         }
         if pending.is_empty() {
-            Step::Decided(self.config.policy.decide(&method, &path, &ready))
+            Step::Decided(self.config.policy.decide(method, path, &ready))
         } else {
             Step::Verify { ready, pending }
         }
@@ -187,15 +184,10 @@ impl Gate {
 
     /// The core's three steps: precheck → key (cache or fetch) → WebCrypto signature →
     /// claims as of now, then roles. The result goes into the verified-token cache.
-    async fn verify(
-        &self,
-        kind: CredentialKind,
-        token: &str,
-        cache_key: CacheKey,
-        ctx: &JsValue,
-    ) -> Result<Identity> {
+    async fn verify(&self, cache_key: CacheKey, ctx: &JsValue) -> Result<Identity> {
         bump(&self.stats.verifications);
-        let verifier: &dyn TokenVerifier = match kind {
+        let token = cache_key.token();
+        let verifier: &dyn TokenVerifier = match cache_key.kind() {
             CredentialKind::Alb => self
                 .config
                 .alb
@@ -241,9 +233,9 @@ impl Gate {
     }
 
     /// Acts on the policy's verdict.
-    fn finish(&self, request: &Request, url: &Url, decision: Decision) -> Promise {
+    fn finish(&self, request: &Request, head: &RequestHead, decision: Decision) -> Promise {
         match decision {
-            Decision::Allow { identity } => self.forward(request, url, identity.as_ref()),
+            Decision::Allow { identity } => self.forward(request, head, identity.as_ref()),
             Decision::Deny {
                 status,
                 error,
@@ -253,16 +245,21 @@ impl Gate {
     }
 
     /// Origin's `fetch` promise (a failed fetch becomes a 503 deny).
-    fn forward(&self, request: &Request, url: &Url, identity: Option<&Identity>) -> Promise {
-        let target = format!("{}{}{}", self.config.origin, url.pathname(), url.search());
-        let outgoing = match origin_request(request, &target, identity) {
+    fn forward(
+        &self,
+        request: &Request,
+        head: &RequestHead,
+        identity: Option<&Identity>,
+    ) -> Promise {
+        let target = format!("{}{}{}", self.config.origin, head.path, head.search);
+        let outgoing = match origin_request(request, &target, &head.header_names, identity) {
             Ok(outgoing) => outgoing,
             Err(error) => return self.denied(error.code().http_status(), &error, None),
         };
-        match platform::fetch_promise(&outgoing) {
+        match platform::fetch_or_else(&outgoing, self.origin_failed.as_ref().unchecked_ref()) {
             Ok(promise) => {
                 bump(&self.stats.forwarded);
-                platform::catch_with(&promise, self.origin_failed.as_ref().unchecked_ref())
+                promise
             }
             Err(e) => {
                 let error = from_js(ErrorCode::NetworkError, "origin could not be reached", &e);

@@ -6,6 +6,7 @@
 //!
 //! - [`config`]: settings from `env`, checked once; errors answer every request with 500;
 //! - [`gate`]: the per-request flow (logout, public routes, credential, verify, policy);
+//! - [`head`]: what the gate reads of a request (URL, method, header names, credentials);
 //! - [`credential`]: which token the request carries;
 //! - [`keys`]: fetches for the core's key cache (Cache API, one in flight per URL, deadline);
 //! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
@@ -19,6 +20,7 @@ mod credential;
 mod env;
 mod forward;
 mod gate;
+mod head;
 mod keys;
 mod logout;
 mod platform;

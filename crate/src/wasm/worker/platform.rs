@@ -17,26 +17,27 @@ extern "C" {
     /// The global `fetch` (workerd's `ServiceWorkerGlobalScope` has no `window`).
     #[wasm_bindgen(js_name = fetch, catch)]
     fn global_fetch(request: &Request) -> std::result::Result<Promise, JsValue>;
-
-    /// Any promise, seen through its untyped `catch` method.
-    type Catchable;
-    #[wasm_bindgen(method, js_name = catch)]
-    fn catch(this: &Catchable, handler: &Function) -> Promise;
 }
 
-/// `promise.catch(handler)`, with a plain JS function as the handler.
-pub fn catch_with(promise: &Promise, handler: &Function) -> Promise {
-    promise.unchecked_ref::<Catchable>().catch(handler)
+// `fetch(request).catch(handler)` in one crossing instead of two (it runs per forward).
+#[wasm_bindgen(inline_js = "export function fetch_catch(r, h) { return fetch(r).catch(h); }")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn fetch_catch(request: &Request, handler: &Function) -> std::result::Result<Promise, JsValue>;
+}
+
+/// Sends `request`: the runtime's promise of the response, with a rejection turned into
+/// `handler`'s answer. An `Err` is a synchronous throw of `fetch`.
+pub fn fetch_or_else(
+    request: &Request,
+    handler: &Function,
+) -> std::result::Result<Promise, JsValue> {
+    fetch_catch(request, handler)
 }
 
 /// Unix seconds, from `Date.now()`: the only clock the worker reads.
 pub fn now_secs() -> u64 {
     (js_sys::Date::now() / 1000.0).floor().max(0.0) as u64
-}
-
-/// Sends `request`: the runtime's promise of the response.
-pub fn fetch_promise(request: &Request) -> std::result::Result<Promise, JsValue> {
-    global_fetch(request)
 }
 
 /// Sends `request` and awaits the response head.

@@ -1,30 +1,68 @@
 //! The verified-token cache: a token verified once in this isolate is not verified again
 //! until its `exp`.
 //!
-//! Keyed by SHA-256 of the credential kind and the whole token, so two tokens that differ
-//! in any byte (a padded and an unpadded ALB token, say) are separate entries, and the
-//! cache holds 32 bytes per key however large the tokens are. An entry is never returned
-//! at or after the token's `exp` (no skew: the cache never extends a token's life). The
-//! size is bounded; when full, expired entries go first, then the least recently used.
+//! Keyed by the credential kind and the whole token: two tokens that differ in any byte (a
+//! padded and an unpadded ALB token, say) are separate entries, since lookups compare the
+//! full token. Only the hash is partial: it covers the kind, the length and the token's
+//! last [`HASHED_TAIL`] bytes, which lie in the signature and so differ between any two
+//! signed tokens. That keeps a lookup on a repeated token to one short hash and one
+//! compare, instead of a SHA-256 of the whole token. Only verified tokens are ever
+//! inserted, so a client cannot fill a bucket with colliding keys.
+//!
+//! An entry is never returned at or after the token's `exp` (no skew: the cache never
+//! extends a token's life). The size is bounded twice: at most `capacity` entries and at
+//! most `max_bytes` of token text (tokens may be up to 16 KiB each); when either is
+//! exceeded, expired entries go first, then the least recently used.
 //! What is cached is the verified identity only (the route policy is decided per request),
 //! and of it only what the gate uses: source, subject, roles, overage flag and `exp`; the
 //! claims are dropped, which keeps entries small and cheap to hand to the policy.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
-
-use sha2::{Digest, Sha256};
 
 use crate::identity::Identity;
 
 /// Entries kept per isolate.
 pub const DEFAULT_CAPACITY: usize = 4096;
+/// Token bytes kept per isolate (about 4096 tokens of 2 KiB).
+pub const DEFAULT_MAX_BYTES: usize = 8 * 1024 * 1024;
+/// How many trailing bytes of the token the hash reads.
+const HASHED_TAIL: usize = 64;
 
 pub use crate::policy::CredentialKind;
 
-/// SHA-256 of the credential kind and the token.
-pub type CacheKey = [u8; 32];
-type Key = CacheKey;
+/// A credential as the cache knows it: its kind and the whole token.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CacheKey {
+    kind: CredentialKind,
+    token: String,
+}
+
+impl CacheKey {
+    pub fn new(kind: CredentialKind, token: String) -> Self {
+        CacheKey { kind, token }
+    }
+
+    pub fn kind(&self) -> CredentialKind {
+        self.kind
+    }
+
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+impl Hash for CacheKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let bytes = self.token.as_bytes();
+        state.write_u8(self.kind as u8);
+        state.write_usize(bytes.len());
+        state.write(&bytes[bytes.len().saturating_sub(HASHED_TAIL)..]);
+    }
+}
+
+type Key = Rc<CacheKey>;
 
 struct Entry {
     identity: Rc<Identity>,
@@ -33,6 +71,9 @@ struct Entry {
 
 pub struct TokenCache {
     capacity: usize,
+    max_bytes: usize,
+    /// Token bytes held by `entries`.
+    bytes: usize,
     entries: HashMap<Key, Entry>,
     /// last_used tick → key: the oldest is first.
     recency: BTreeMap<u64, Key>,
@@ -41,9 +82,11 @@ pub struct TokenCache {
 }
 
 impl TokenCache {
-    pub fn new(capacity: usize) -> Self {
+    pub fn new(capacity: usize, max_bytes: usize) -> Self {
         TokenCache {
             capacity: capacity.max(1),
+            max_bytes,
+            bytes: 0,
             entries: HashMap::new(),
             recency: BTreeMap::new(),
             tick: 0,
@@ -51,55 +94,57 @@ impl TokenCache {
         }
     }
 
-    pub fn key(kind: CredentialKind, token: &str) -> Key {
-        let mut hasher = Sha256::new();
-        hasher.update([kind as u8]);
-        hasher.update(token.as_bytes());
-        hasher.finalize().into()
-    }
-
     /// The identity verified earlier for this key, if its token has not expired at `now`.
-    pub fn get(&mut self, key: &Key, now: u64) -> Option<Rc<Identity>> {
+    pub fn get(&mut self, key: &CacheKey, now: u64) -> Option<Rc<Identity>> {
         let entry = self.entries.get_mut(key)?;
         if now >= entry.identity.expires_at {
             self.remove(key);
             return None;
         }
         self.tick += 1;
-        self.recency.remove(&entry.last_used);
+        let shared = self.recency.remove(&entry.last_used)?;
         entry.last_used = self.tick;
-        self.recency.insert(self.tick, *key);
-        Some(entry.identity.clone())
+        let identity = entry.identity.clone();
+        self.recency.insert(self.tick, shared);
+        Some(identity)
     }
 
-    pub fn insert(&mut self, key: Key, identity: Rc<Identity>, now: u64) {
-        if now >= identity.expires_at {
+    /// Keeps `identity` for `key` until its `exp`. A token larger than the whole byte
+    /// budget is not kept.
+    pub fn insert(&mut self, key: CacheKey, identity: Rc<Identity>, now: u64) {
+        let size = key.token.len();
+        if now >= identity.expires_at || size > self.max_bytes {
             return;
         }
         self.remove(&key);
+        let over = |c: &Self| c.entries.len() >= c.capacity || c.bytes + size > c.max_bytes;
         // Sweeping expired entries is a full scan: at most once per second of clock.
-        if self.entries.len() >= self.capacity && self.last_sweep != Some(now) {
+        if over(self) && self.last_sweep != Some(now) {
             self.last_sweep = Some(now);
             let expired: Vec<Key> = self
                 .entries
                 .iter()
                 .filter(|(_, e)| now >= e.identity.expires_at)
-                .map(|(k, _)| *k)
+                .map(|(k, _)| k.clone())
                 .collect();
             for k in &expired {
                 self.remove(k);
             }
         }
-        while self.entries.len() >= self.capacity {
+        while over(self) {
             match self.recency.pop_first() {
                 Some((_, oldest)) => {
-                    self.entries.remove(&oldest);
+                    if self.entries.remove(&*oldest).is_some() {
+                        self.bytes -= oldest.token.len();
+                    }
                 }
                 None => break,
             }
         }
         self.tick += 1;
-        self.recency.insert(self.tick, key);
+        let key = Rc::new(key);
+        self.bytes += size;
+        self.recency.insert(self.tick, key.clone());
         self.entries.insert(
             key,
             Entry {
@@ -109,8 +154,9 @@ impl TokenCache {
         );
     }
 
-    fn remove(&mut self, key: &Key) {
-        if let Some(entry) = self.entries.remove(key) {
+    fn remove(&mut self, key: &CacheKey) {
+        if let Some((key, entry)) = self.entries.remove_entry(key) {
+            self.bytes -= key.token.len();
             self.recency.remove(&entry.last_used);
         }
     }
@@ -136,53 +182,74 @@ mod tests {
         })
     }
 
+    fn key(token: &str) -> CacheKey {
+        CacheKey::new(CredentialKind::Alb, token.to_owned())
+    }
+
     #[test]
     fn never_outlives_exp() {
-        let mut cache = TokenCache::new(4);
-        let k = TokenCache::key(CredentialKind::Alb, "t");
-        cache.insert(k, identity(100), 10);
-        assert!(cache.get(&k, 99).is_some());
-        assert!(cache.get(&k, 100).is_none());
+        let mut cache = TokenCache::new(4, 1024);
+        cache.insert(key("t"), identity(100), 10);
+        assert!(cache.get(&key("t"), 99).is_some());
+        assert!(cache.get(&key("t"), 100).is_none());
         assert_eq!(cache.len(), 0);
     }
 
     #[test]
     fn kinds_are_separate() {
-        assert_ne!(
-            TokenCache::key(CredentialKind::Alb, "t"),
-            TokenCache::key(CredentialKind::Bearer, "t")
-        );
+        let mut cache = TokenCache::new(4, 1024);
+        cache.insert(key("t"), identity(100), 0);
+        let bearer = CacheKey::new(CredentialKind::Bearer, "t".into());
+        assert!(cache.get(&bearer, 1).is_none());
+        assert!(cache.get(&key("t"), 1).is_some());
+    }
+
+    #[test]
+    fn whole_token_is_compared() {
+        // Same length and same tail: only the head differs.
+        let tail = "x".repeat(HASHED_TAIL);
+        let (a, b) = (format!("a{tail}"), format!("b{tail}"));
+        let mut cache = TokenCache::new(4, 1024);
+        cache.insert(key(&a), identity(100), 0);
+        assert!(cache.get(&key(&b), 1).is_none());
+        assert!(cache.get(&key(&a), 1).is_some());
     }
 
     #[test]
     fn evicts_least_recently_used() {
-        let mut cache = TokenCache::new(2);
-        let (a, b, c) = (
-            TokenCache::key(CredentialKind::Alb, "a"),
-            TokenCache::key(CredentialKind::Alb, "b"),
-            TokenCache::key(CredentialKind::Alb, "c"),
-        );
-        cache.insert(a, identity(100), 0);
-        cache.insert(b, identity(100), 0);
-        assert!(cache.get(&a, 1).is_some());
-        cache.insert(c, identity(100), 1);
+        let mut cache = TokenCache::new(2, 1024);
+        cache.insert(key("a"), identity(100), 0);
+        cache.insert(key("b"), identity(100), 0);
+        assert!(cache.get(&key("a"), 1).is_some());
+        cache.insert(key("c"), identity(100), 1);
         assert_eq!(cache.len(), 2);
-        assert!(cache.get(&b, 1).is_none());
-        assert!(cache.get(&a, 1).is_some() && cache.get(&c, 1).is_some());
+        assert!(cache.get(&key("b"), 1).is_none());
+        assert!(cache.get(&key("a"), 1).is_some() && cache.get(&key("c"), 1).is_some());
+    }
+
+    #[test]
+    fn byte_budget_is_kept() {
+        let mut cache = TokenCache::new(100, 10);
+        cache.insert(key("aaaa"), identity(100), 0);
+        cache.insert(key("bbbb"), identity(100), 0);
+        assert!(cache.get(&key("aaaa"), 1).is_some());
+        cache.insert(key("cccc"), identity(100), 1);
+        assert_eq!(cache.len(), 2);
+        assert!(cache.get(&key("bbbb"), 1).is_none());
+        cache.insert(key(&"z".repeat(11)), identity(100), 1);
+        assert_eq!(cache.len(), 2, "a token over the whole budget is not kept");
+        cache.insert(key(&"y".repeat(10)), identity(100), 1);
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.bytes, 10);
     }
 
     #[test]
     fn expired_entries_go_first() {
-        let mut cache = TokenCache::new(2);
-        let (a, b, c) = (
-            TokenCache::key(CredentialKind::Alb, "a"),
-            TokenCache::key(CredentialKind::Alb, "b"),
-            TokenCache::key(CredentialKind::Alb, "c"),
-        );
-        cache.insert(a, identity(100), 0);
-        cache.insert(b, identity(5), 0);
-        assert!(cache.get(&b, 1).is_some());
-        cache.insert(c, identity(100), 10);
-        assert!(cache.get(&a, 10).is_some() && cache.get(&c, 10).is_some());
+        let mut cache = TokenCache::new(2, 1024);
+        cache.insert(key("a"), identity(100), 0);
+        cache.insert(key("b"), identity(5), 0);
+        assert!(cache.get(&key("b"), 1).is_some());
+        cache.insert(key("c"), identity(100), 10);
+        assert!(cache.get(&key("a"), 10).is_some() && cache.get(&key("c"), 10).is_some());
     }
 }
