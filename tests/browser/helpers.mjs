@@ -68,6 +68,18 @@ export async function browser() {
 }
 
 /** Opens the demo and waits until it settled. */
+/** A fresh page whose demo keeps tokens in sessionStorage, so "nothing stored" can be
+ * checked there. */
+export async function pageWithSessionStorage(chrome, stack) {
+  const page = await chrome.context.newPage();
+  await page.goto(stack.urls.demo);
+  await page.evaluate((config) => {
+    localStorage.setItem('entra-edge-auth-demo:settings', JSON.stringify({ ...config, storage: 'session' }));
+    sessionStorage.clear();
+  }, stack.demoConfig);
+  return page;
+}
+
 export async function openDemo(page, url) {
   await page.goto(url);
   await page.waitForSelector('body[data-ready]', WAIT);

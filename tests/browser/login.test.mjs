@@ -21,17 +21,7 @@ after(async () => {
   await stack?.close();
 });
 
-/** A fresh page with the demo set to keep tokens in sessionStorage, so "nothing stored"
- * can be checked there. */
-async function pageWithSessionStorage() {
-  const page = await chrome.context.newPage();
-  await page.goto(stack.urls.demo);
-  await page.evaluate((config) => {
-    localStorage.setItem('entra-edge-auth-demo:settings', JSON.stringify({ ...config, storage: 'session' }));
-    sessionStorage.clear();
-  }, stack.demoConfig);
-  return page;
-}
+const pageWithSessionStorage = () => h.pageWithSessionStorage(chrome, stack);
 
 async function assertNothingStored(page) {
   const keys = await h.packageStorage(page);

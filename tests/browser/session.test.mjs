@@ -19,16 +19,7 @@ after(async () => {
   await stack?.close();
 });
 
-/** A new page whose demo keeps tokens in sessionStorage. */
-async function newPage() {
-  const page = await chrome.context.newPage();
-  await page.goto(stack.urls.demo);
-  await page.evaluate((config) => {
-    localStorage.setItem('entra-edge-auth-demo:settings', JSON.stringify({ ...config, storage: 'session' }));
-    sessionStorage.clear();
-  }, stack.demoConfig);
-  return page;
-}
+const newPage = () => h.pageWithSessionStorage(chrome, stack);
 
 const account = (page) => page.evaluate(() => window.demo.auth.account());
 
