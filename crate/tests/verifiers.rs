@@ -827,3 +827,68 @@ fn verified_alb_token_becomes_an_identity_with_mapped_roles() {
     assert!(!identity.groups_overage);
     assert_eq!(identity.source.family(), "alb");
 }
+
+#[test]
+fn entra_names_an_id_token_sent_for_an_api_as_the_wrong_kind() {
+    // The ID token is for the SPA's client id; the API verifier expects its own audience.
+    // What kind of token it is is reported before whom it is for.
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let verifier = entra_verifier(EntraTokenKind::AccessToken, "api://stackflow-obo");
+    let id_token = rs256(
+        &signer,
+        json!({"alg": "RS256", "kid": "entra-1"}),
+        id_token_claims(),
+    );
+    let (result, _) = verify_with(&verifier, &id_token, NOW, &signer.jwks("entra-1"));
+    assert_eq!(code(result), ErrorCode::TokenUseMismatch);
+    // An access token for another API (Microsoft Graph) is an audience mismatch.
+    let graph = with(
+        with(
+            without(id_token_claims(), "nonce"),
+            "scp",
+            json!("User.Read"),
+        ),
+        "aud",
+        json!("00000003-0000-0000-c000-000000000000"),
+    );
+    let token = rs256(&signer, json!({"alg": "RS256", "kid": "entra-1"}), graph);
+    let (result, _) = verify_with(&verifier, &token, NOW, &signer.jwks("entra-1"));
+    assert_eq!(code(result), ErrorCode::AudienceMismatch);
+}
+
+#[test]
+fn entra_consumers_accepts_only_the_microsoft_account_tenant() {
+    use entra_edge_auth::jwt::entra::MICROSOFT_ACCOUNT_TENANT;
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let verifier = EntraVerifier::new(
+        EntraConfig {
+            authority_host: ENTRA_HOST.into(),
+            tenant: "consumers".into(),
+            audiences: vec![ENTRA_CLIENT.into()],
+            jwks_url: EntraConfig::default_jwks_url(ENTRA_HOST, "consumers"),
+            issuer_template: None,
+            kind: EntraTokenKind::IdToken {
+                nonce: ExpectedNonce::NotRequested,
+            },
+        },
+        Tuning::default(),
+    )
+    .unwrap();
+    let msa = with(
+        with(id_token_claims(), "tid", json!(MICROSOFT_ACCOUNT_TENANT)),
+        "iss",
+        json!(format!("{ENTRA_HOST}/{MICROSOFT_ACCOUNT_TENANT}/v2.0")),
+    );
+    let token = rs256(&signer, json!({"alg": "RS256", "kid": "entra-1"}), msa);
+    assert!(verify_with(&verifier, &token, NOW, &signer.jwks("entra-1"))
+        .0
+        .is_ok());
+    // A work account's token is refused by a consumers-only app.
+    let token = rs256(
+        &signer,
+        json!({"alg": "RS256", "kid": "entra-1"}),
+        id_token_claims(),
+    );
+    let (result, _) = verify_with(&verifier, &token, NOW, &signer.jwks("entra-1"));
+    assert_eq!(code(result), ErrorCode::TenantMismatch);
+}

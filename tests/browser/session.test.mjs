@@ -84,7 +84,7 @@ describe('the local OBO service is not a rubber stamp', () => {
     assert.deepEqual(ok.body.roles, ['itsm_agent']);
     const id = await exchange(idToken);
     assert.equal(id.status, 401);
-    assert.equal(id.body.error, 'audience_mismatch');
+    assert.equal(id.body.error, 'token_use_mismatch');
     assert.match(id.body.message, /ID token/);
     const [head, claims] = accessToken.split('.');
     const tampered = await exchange(`${head}.${claims}.${'A'.repeat(342)}`);

@@ -5,7 +5,8 @@
 //!    header's choice), no `crit`, `kid` present;
 //! 2. signature against the tenant's JWKS (step 6, separate step);
 //! 3. `iss` equals `{authority}/{tid}/v2.0` (step 2), where `tid` is the configured tenant
-//!    or, for `organizations`/`common`, the token's own `tid` (which must be a GUID);
+//!    or, for `organizations`/`common`, the token's own `tid` (which must be a GUID), and
+//!    for `consumers` the Microsoft-account tenant;
 //! 4. `tid` equals the configured tenant when that is a GUID;
 //! 5. `aud` contains the client id (step 3); with several audiences `azp` must be the
 //!    client id (steps 4–5);
@@ -47,7 +48,7 @@ pub enum ExpectedNonce {
 pub struct EntraConfig {
     /// e.g. `https://login.microsoftonline.com`, or a local provider's origin; no trailing slash.
     pub authority_host: String,
-    /// A tenant GUID, or `organizations` / `common` for multi-tenant apps.
+    /// A tenant GUID, `organizations` / `common` for multi-tenant apps, or `consumers`.
     pub tenant: String,
     /// Accepted audiences: the client id for ID tokens, the API's id(s) for access tokens.
     pub audiences: Vec<String>,
@@ -69,6 +70,9 @@ impl EntraConfig {
     }
 }
 
+/// The tenant of personal Microsoft accounts: `consumers` tokens carry it as `tid`.
+pub const MICROSOFT_ACCOUNT_TENANT: &str = "9188040d-6c67-4c5b-b112-36a304b66dad";
+
 /// Whether `s` has the shape of a GUID (Entra tenant and object ids).
 pub fn is_guid(s: &str) -> bool {
     checks::is_uuid(s)
@@ -84,9 +88,14 @@ pub struct EntraVerifier {
 impl EntraVerifier {
     pub fn new(config: EntraConfig, tuning: Tuning) -> Result<Self> {
         let invalid = |what: &str| Err(Error::new(ErrorCode::InvalidConfig, what.to_owned()));
-        let multi_tenant = matches!(config.tenant.as_str(), "organizations" | "common");
-        if !multi_tenant && !is_guid(&config.tenant) {
-            return invalid("the Entra tenant must be a GUID, \"organizations\" or \"common\"");
+        let named = matches!(
+            config.tenant.as_str(),
+            "organizations" | "common" | "consumers"
+        );
+        if !named && !is_guid(&config.tenant) {
+            return invalid(
+                "the Entra tenant must be a GUID, \"organizations\", \"common\" or \"consumers\"",
+            );
         }
         if config.audiences.is_empty() || config.audiences.iter().any(|a| a.is_empty()) {
             return invalid("the Entra verifier needs the client id (or API id) it accepts");
@@ -115,34 +124,35 @@ impl EntraVerifier {
         v
     }
 
-    fn tenant_is_guid(&self) -> bool {
-        is_guid(&self.config.tenant)
+    /// The one tenant whose tokens are accepted, if the configuration names one: a GUID,
+    /// or `consumers`, which stands for the Microsoft-account tenant.
+    fn fixed_tenant(&self) -> Option<&str> {
+        match self.config.tenant.as_str() {
+            "consumers" => Some(MICROSOFT_ACCOUNT_TENANT),
+            guid if is_guid(guid) => Some(guid),
+            _ => None,
+        }
     }
 
     /// Step 3 and 4: `tid` and `iss` agree with the configured tenant.
     fn check_tenant_and_issuer(&self, signed: &SignedToken) -> Result<()> {
         let tid = required_str(&signed.claims, "tid")?;
-        if self.tenant_is_guid() {
-            if !tid.eq_ignore_ascii_case(&self.config.tenant) {
+        match self.fixed_tenant() {
+            Some(fixed) if !tid.eq_ignore_ascii_case(fixed) => {
                 return Err(Error::new(
                     ErrorCode::TenantMismatch,
-                    format!(
-                        "tenant {tid:?} is not the configured tenant {:?}",
-                        self.config.tenant
-                    ),
+                    format!("tenant {tid:?} is not the configured tenant {fixed:?}"),
                 ));
             }
-        } else if !is_guid(tid) {
-            return Err(Error::new(
-                ErrorCode::TenantMismatch,
-                format!("tid {tid:?} is not a tenant GUID"),
-            ));
+            None if !is_guid(tid) => {
+                return Err(Error::new(
+                    ErrorCode::TenantMismatch,
+                    format!("tid {tid:?} is not a tenant GUID"),
+                ));
+            }
+            _ => {}
         }
-        let tenant_for_issuer = if self.tenant_is_guid() {
-            self.config.tenant.as_str()
-        } else {
-            tid
-        };
+        let tenant_for_issuer = self.fixed_tenant().unwrap_or(tid);
         let expected = match &self.config.issuer_template {
             Some(template) => template.replace("{tenantid}", tenant_for_issuer),
             None => format!("{}/{tenant_for_issuer}/v2.0", self.config.authority_host),
@@ -213,11 +223,15 @@ impl TokenVerifier for EntraVerifier {
 
     fn validate(&self, signed: SignedToken, now: u64) -> Result<VerifiedToken> {
         self.check_tenant_and_issuer(&signed)?;
+        // What kind of token it is comes before whom it is for, so an ID token sent as an
+        // access token is named as such rather than as a token for another audience.
+        if self.config.kind == EntraTokenKind::AccessToken {
+            self.check_is_access_token(&signed)?;
+        }
         self.check_audience(&signed)?;
         let expires_at = checks::check_times(&signed.claims, now, self.tuning.clock_skew_secs)?;
-        match &self.config.kind {
-            EntraTokenKind::IdToken { nonce } => self.check_nonce(&signed, nonce)?,
-            EntraTokenKind::AccessToken => self.check_is_access_token(&signed)?,
+        if let EntraTokenKind::IdToken { nonce } = &self.config.kind {
+            self.check_nonce(&signed, nonce)?;
         }
         let subject = required_str(&signed.claims, "sub")?.to_owned();
         Ok(VerifiedToken {

@@ -347,7 +347,7 @@ mod tests {
         let (status, body) = exchange(&mut f, &t, TENANT).unwrap_err();
         assert_eq!(
             (status, body["error"].as_str()),
-            (401, Some("audience_mismatch"))
+            (401, Some("token_use_mismatch"))
         );
         assert!(body["message"].as_str().unwrap().contains("ID token"));
         // Even for this API's audience, a token without scp/roles is not an access token.
