@@ -251,12 +251,7 @@ impl Client {
         let now = now();
         {
             let store = self.session.borrow();
-            let session = store.get().ok_or_else(|| {
-                Error::new(
-                    ErrorCode::LoginRequired,
-                    "nobody is signed in: call login() first",
-                )
-            })?;
+            let session = store.get().ok_or_else(not_signed_in)?;
             if is_fresh(session, now) {
                 return Ok(session.access_token.secret().to_owned());
             }
@@ -288,12 +283,7 @@ impl Client {
     async fn refresh(&self) -> Outcome<String> {
         let (refresh_token, old_id_token) = {
             let store = self.session.borrow();
-            let session = store.get().ok_or_else(|| {
-                Error::new(
-                    ErrorCode::LoginRequired,
-                    "nobody is signed in: call login() first",
-                )
-            })?;
+            let session = store.get().ok_or_else(not_signed_in)?;
             let refresh_token = session.refresh_token.clone().ok_or_else(|| {
                 Error::new(
                     ErrorCode::LoginRequired,
@@ -453,4 +443,11 @@ fn is_fresh(session: &Session, now: u64) -> bool {
         .saturating_sub(session.access_obtained_at);
     let margin = REFRESH_MARGIN_SECS.min(lifetime / 2);
     now.saturating_add(margin) < session.access_expires_at
+}
+
+fn not_signed_in() -> Error {
+    Error::new(
+        ErrorCode::LoginRequired,
+        "nobody is signed in: call login() first",
+    )
 }
