@@ -95,19 +95,22 @@ impl KeyCache {
     /// What to do to get the key `key` names, as of `now`.
     pub fn lookup(&mut self, key: &KeyRef, now: u64) -> KeyLookup {
         let tuning = self.tuning;
-        let url = Self::url_for(key);
-        let set = self.sets.entry(key.source.clone()).or_default();
         let fresh = |fetched_at: u64| now < fetched_at.saturating_add(tuning.key_ttl_secs);
 
-        if let Some((found, fetched_at)) = set.keys.get(&key.kid) {
-            let set_fresh = match key.source {
-                KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
-                KeySource::AlbPem { .. } => fresh(*fetched_at),
-            };
-            if set_fresh {
-                return KeyLookup::Found(found.clone());
+        // The common case, a fresh key, allocates nothing: no URL, no new entry.
+        if let Some(set) = self.sets.get(&key.source) {
+            if let Some((found, fetched_at)) = set.keys.get(&key.kid) {
+                let set_fresh = match key.source {
+                    KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
+                    KeySource::AlbPem { .. } => fresh(*fetched_at),
+                };
+                if set_fresh {
+                    return KeyLookup::Found(found.clone());
+                }
             }
         }
+        let url = Self::url_for(key);
+        let set = self.sets.entry(key.source.clone()).or_default();
         if let Some((failed_at, error)) = set.failures.get(&url) {
             if now < failed_at.saturating_add(tuning.negative_ttl_secs) {
                 return KeyLookup::Unavailable(error.clone());

@@ -64,14 +64,7 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    fn config() -> AuthorityConfig {
-        AuthorityConfig::new(
-            "df4d171f-6cca-4c87-84cd-f299e4fca3a9",
-            "11111111-2222-3333-4444-555555555555",
-            "https://app.example.com/auth/callback",
-        )
-        .unwrap()
-    }
+    use crate::entra::test_config as config;
 
     fn logout(target: &str) -> Result<String> {
         build_logout_url(

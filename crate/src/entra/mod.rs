@@ -129,6 +129,17 @@ pub(crate) fn excerpt(text: &str, max: usize) -> String {
     }
 }
 
+/// The app registration the protocol tests share (the seed's tenant, a test client id).
+#[cfg(test)]
+pub(crate) fn test_config() -> AuthorityConfig {
+    AuthorityConfig::new(
+        "df4d171f-6cca-4c87-84cd-f299e4fca3a9",
+        "11111111-2222-3333-4444-555555555555",
+        "https://app.example.com/auth/callback",
+    )
+    .expect("the test registration is valid")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

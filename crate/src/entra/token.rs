@@ -196,14 +196,7 @@ mod tests {
     use crate::entra::authorize::{build_authorize_url, AuthorizeOptions, LoginSecrets};
     use std::collections::HashMap;
 
-    fn config() -> AuthorityConfig {
-        AuthorityConfig::new(
-            "df4d171f-6cca-4c87-84cd-f299e4fca3a9",
-            "11111111-2222-3333-4444-555555555555",
-            "https://app.example.com/auth/callback",
-        )
-        .unwrap()
-    }
+    use crate::entra::test_config as config;
 
     fn form(req: &HttpRequest) -> HashMap<String, String> {
         let body = req.body.as_deref().unwrap_or_default();
