@@ -23,6 +23,7 @@ pub mod pkce;
 pub mod random;
 
 pub mod identity;
+pub mod json;
 pub mod jwt;
 pub mod keys;
 

@@ -1,0 +1,23 @@
+//! A small, strict JSON (RFC 8259) reader and writer for untrusted input: token headers and
+//! claims, JWKS documents, discovery documents and provider answers.
+//!
+//! Why not serde_json here: it is the largest piece of the browser package's wasm, and these
+//! paths only ever need a tree to look members up in. Operator configuration (policies, the
+//! group→role table, worker and CLI settings) still uses serde_json; it never reaches the
+//! browser build.
+//!
+//! Stricter than `JSON.parse` and serde_json in one way that matters for tokens: an object
+//! with the same member name twice is refused (see [`parse`]).
+//!
+//! Numbers keep their text ([`Number`]), so writing a value back is exact and nothing here
+//! ever formats a float.
+
+mod read;
+mod value;
+mod write;
+
+pub use read::{parse, JsonError, MAX_DEPTH};
+pub use value::{Map, Number, Value};
+
+#[cfg(test)]
+mod tests;
