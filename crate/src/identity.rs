@@ -1,7 +1,8 @@
 //! What a verified token tells us: who, from which source, with which roles.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+
+use crate::json::Map;
 
 /// Where a token came from. Each source has its own verifier and its own algorithm
 /// allow-list; the token header never chooses between them.
@@ -64,5 +65,5 @@ pub struct Identity {
     /// `exp`, Unix seconds.
     pub expires_at: u64,
     /// All claims, as verified.
-    pub claims: Map<String, Value>,
+    pub claims: Map,
 }

@@ -9,8 +9,10 @@
 //! (a separate step, see [`jwt::signature`]) → claims.
 //!
 //! Size habits for the wasm builds (the browser package is measured by `www/size.mjs`):
-//! JSON is read with `serde_json::from_slice` only (`from_str` would compile the parser a
-//! second time for another reader type) and written with `serde_json::to_string`; no
+//! untrusted JSON (tokens, key sets, provider answers) is read and written with the small
+//! strict [`json`] module, never serde_json or serde derive, and messages never format
+//! floats; operator configuration (policy, group table) may use serde_json, read with
+//! `from_slice` only (`from_str` would compile the parser a second time); no
 //! `#[serde(untagged)]` (it buffers through serde's `Content`); features leave out what an
 //! adapter never calls (`alb` for the browser).
 

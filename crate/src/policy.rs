@@ -865,7 +865,7 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Map;
+    use crate::json::Map;
 
     /// The brief's example policy over the seed's roles.
     const SEED_POLICY: &str = r#"{"rules": [

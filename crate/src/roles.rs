@@ -36,9 +36,9 @@ use std::fmt;
 
 use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{Map, Value};
 
 /// The longest role name accepted; longer values are not role names but garbage.
 const MAX_ROLE_LEN: usize = 256;
@@ -107,7 +107,7 @@ impl RoleMapping {
         let mut groups = HashMap::with_capacity(entries.0.len());
         for (group, value) in entries.0 {
             let role = match value {
-                Value::String(role) => role,
+                serde_json::Value::String(role) => role,
                 other => {
                     return Err(invalid(format!(
                         "group {group:?}: the role must be a string, not {}",
@@ -146,8 +146,9 @@ impl RoleMapping {
 }
 
 /// A JSON object's entries in document order, duplicates kept (a `Map` would keep only the
-/// last one, hiding the mistake).
-struct Entries(Vec<(String, Value)>);
+/// last one, hiding the mistake). Operator configuration, read with serde_json: it never
+/// reaches the browser build.
+struct Entries(Vec<(String, serde_json::Value)>);
 
 impl<'de> Deserialize<'de> for Entries {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
@@ -165,7 +166,7 @@ impl<'de> Deserialize<'de> for Entries {
                 mut map: A,
             ) -> std::result::Result<Entries, A::Error> {
                 let mut out = Vec::new();
-                while let Some(entry) = map.next_entry::<String, Value>()? {
+                while let Some(entry) = map.next_entry::<String, serde_json::Value>()? {
                     out.push(entry);
                 }
                 Ok(Entries(out))
@@ -176,14 +177,15 @@ impl<'de> Deserialize<'de> for Entries {
     }
 }
 
-fn json_kind(v: &Value) -> &'static str {
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    use serde_json::Value as V;
     match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        V::Null => "null",
+        V::Bool(_) => "a boolean",
+        V::Number(_) => "a number",
+        V::String(_) => "a string",
+        V::Array(_) => "an array",
+        V::Object(_) => "an object",
     }
 }
 
@@ -208,7 +210,7 @@ impl Roles {
 
 /// The roles in `claims` (see the module doc for which claims and how). Values of the wrong
 /// type are ignored: a claim that is not what we expect grants nothing.
-pub fn collect_roles(claims: &Map<String, Value>, mapping: &RoleMapping) -> Roles {
+pub fn collect_roles(claims: &Map, mapping: &RoleMapping) -> Roles {
     let mut out = Roles::default();
 
     match claims.get("roles") {
@@ -238,7 +240,7 @@ fn strings(items: &[Value]) -> impl Iterator<Item = &str> {
 
 /// Entra's group overage markers: `_claim_names.groups` (JWT) or `hasgroups: true`
 /// (implicit flow).
-fn has_groups_overage(claims: &Map<String, Value>) -> bool {
+fn has_groups_overage(claims: &Map) -> bool {
     let claim_names = claims
         .get("_claim_names")
         .and_then(Value::as_object)
@@ -264,14 +266,11 @@ mod tests {
         RoleMapping::from_json(SEED_MAPPING).unwrap()
     }
 
-    fn claims(v: Value) -> Map<String, Value> {
-        match v {
-            Value::Object(m) => m,
-            _ => panic!("test claims must be an object"),
-        }
+    fn claims(v: serde_json::Value) -> Map {
+        crate::json::object_from_serde(v)
     }
 
-    fn roles_of(v: Value) -> Vec<String> {
+    fn roles_of(v: serde_json::Value) -> Vec<String> {
         collect_roles(&claims(v), &seed()).roles
     }
 

@@ -19,5 +19,14 @@ mod write;
 pub use read::{parse, JsonError, MAX_DEPTH};
 pub use value::{Map, Number, Value};
 
+/// Tests build claims with `serde_json::json!`; this turns one into the tree read here.
+#[cfg(test)]
+pub(crate) fn object_from_serde(value: serde_json::Value) -> Map {
+    match parse(value.to_string().as_bytes()) {
+        Ok(Value::Object(map)) => map,
+        other => panic!("not a JSON object: {other:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -14,13 +14,12 @@
 //! 5. signature (separate step);
 //! 6. `exp` (required), `nbf`, `iat` with skew; `iss` claim when configured; `sub` present.
 
-use serde_json::Value;
-
 use super::checks::{self, required_str};
 use super::parse::{Padding, UntrustedToken};
 use super::{Algorithm, KeyRef, KeySource, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
+use crate::json::Value;
 use crate::tuning::Tuning;
 
 /// What an ALB verifier accepts.

@@ -1,11 +1,10 @@
 //! The individual checks every verifier composes, one function per rule, in the order
 //! RFC 7515 §5.2 and RFC 7519 §7.2 give them.
 
-use serde_json::{Map, Value};
-
 use super::key::Algorithm;
 use super::parse::UntrustedToken;
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{Map, Value};
 
 /// RFC 7515 §4.1.1: `alg` must be exactly the one this source allows. `none`, `HS256`
 /// (which would turn a public key into an HMAC secret) and every other value are refused.
@@ -65,8 +64,9 @@ pub fn require_kid(token: &UntrustedToken) -> Result<String> {
 }
 
 /// A NumericDate claim (RFC 7519 §2): seconds, possibly fractional. Anything else present
-/// under that name is an error rather than "absent".
-pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f64>> {
+/// under that name (including a number too large to be finite, `1e400`) is an error rather
+/// than "absent".
+pub fn numeric_date(claims: &Map, name: &str) -> Result<Option<f64>> {
     match claims.get(name) {
         None => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
@@ -79,7 +79,7 @@ pub fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<f6
 
 /// RFC 7519 §4.1.4: `exp` is required here (a token that never expires is refused) and must
 /// not be past, allowing `skew` seconds of clock difference. Returns `exp` in whole seconds.
-pub fn check_expiry(claims: &Map<String, Value>, now: u64, skew: u64) -> Result<u64> {
+pub fn check_expiry(claims: &Map, now: u64, skew: u64) -> Result<u64> {
     let exp = numeric_date(claims, "exp")?.ok_or_else(|| {
         Error::new(
             ErrorCode::MissingClaim,
@@ -89,18 +89,24 @@ pub fn check_expiry(claims: &Map<String, Value>, now: u64, skew: u64) -> Result<
     if (now as f64) >= exp + skew as f64 {
         return Err(Error::new(
             ErrorCode::TokenExpired,
-            format!("the token expired at {exp} (now {now}, {skew}s skew allowed)"),
+            format!(
+                "the token expired at {} (now {now}, {skew}s skew allowed)",
+                whole_seconds_down(exp)
+            ),
         ));
     }
     Ok(exp.max(0.0).floor() as u64)
 }
 
 /// RFC 7519 §4.1.5: when `nbf` is present the token must not be used before it.
-pub fn check_not_before(claims: &Map<String, Value>, now: u64, skew: u64) -> Result<()> {
+pub fn check_not_before(claims: &Map, now: u64, skew: u64) -> Result<()> {
     match numeric_date(claims, "nbf")? {
         Some(nbf) if (now as f64) + (skew as f64) < nbf => Err(Error::new(
             ErrorCode::TokenNotYetValid,
-            format!("the token is not valid before {nbf} (now {now})"),
+            format!(
+                "the token is not valid before {} (now {now})",
+                whole_seconds_up(nbf)
+            ),
         )),
         _ => Ok(()),
     }
@@ -108,18 +114,21 @@ pub fn check_not_before(claims: &Map<String, Value>, now: u64, skew: u64) -> Res
 
 /// RFC 7519 §4.1.6: an `iat` further in the future than the skew means a wrong clock or a
 /// forged token; either way it is refused.
-pub fn check_issued_at(claims: &Map<String, Value>, now: u64, skew: u64) -> Result<()> {
+pub fn check_issued_at(claims: &Map, now: u64, skew: u64) -> Result<()> {
     match numeric_date(claims, "iat")? {
         Some(iat) if iat > (now as f64) + (skew as f64) => Err(Error::new(
             ErrorCode::IssuedInFuture,
-            format!("the token claims to be issued at {iat}, in the future (now {now})"),
+            format!(
+                "the token claims to be issued at {}, in the future (now {now})",
+                whole_seconds_up(iat)
+            ),
         )),
         _ => Ok(()),
     }
 }
 
 /// `exp`, `nbf` and `iat`, in that order (jose's order). Returns `exp`.
-pub fn check_times(claims: &Map<String, Value>, now: u64, skew: u64) -> Result<u64> {
+pub fn check_times(claims: &Map, now: u64, skew: u64) -> Result<u64> {
     let exp = check_expiry(claims, now, skew)?;
     check_not_before(claims, now, skew)?;
     check_issued_at(claims, now, skew)?;
@@ -127,7 +136,7 @@ pub fn check_times(claims: &Map<String, Value>, now: u64, skew: u64) -> Result<u
 }
 
 /// A claim that must be a non-empty string.
-pub fn required_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'a str> {
+pub fn required_str<'a>(claims: &'a Map, name: &str) -> Result<&'a str> {
     match claims.get(name) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s),
         Some(_) => Err(bad_type(name, "a non-empty string")),
@@ -139,7 +148,7 @@ pub fn required_str<'a>(claims: &'a Map<String, Value>, name: &str) -> Result<&'
 }
 
 /// RFC 7519 §4.1.1: `iss` must equal the configured issuer exactly.
-pub fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<()> {
+pub fn check_issuer(claims: &Map, expected: &str) -> Result<()> {
     let iss = required_str(claims, "iss")?;
     if iss != expected {
         return Err(Error::new(
@@ -151,7 +160,7 @@ pub fn check_issuer(claims: &Map<String, Value>, expected: &str) -> Result<()> {
 }
 
 /// RFC 7519 §4.1.3: `aud` (a string or an array of strings) must contain one of `expected`.
-pub fn check_audience(claims: &Map<String, Value>, expected: &[String]) -> Result<()> {
+pub fn check_audience(claims: &Map, expected: &[String]) -> Result<()> {
     let matches = |aud: &str| expected.iter().any(|e| e == aud);
     let ok = match claims.get("aud") {
         Some(Value::String(aud)) => matches(aud),
@@ -187,6 +196,19 @@ pub fn is_uuid(s: &str) -> bool {
     }) && groups.next().is_none()
 }
 
+/// A NumericDate in whole seconds for a message: messages print integers only, since
+/// formatting floats would add kilobytes to the wasm builds for a fraction nobody reads.
+/// Rounded down for `exp` (the token was already expired then) and up for `nbf` and `iat`
+/// (the first whole second the time is reached), so the message never contradicts the
+/// check. `as` saturates, which is fine for times far outside any real token's.
+fn whole_seconds_down(t: f64) -> i64 {
+    t.floor() as i64
+}
+
+fn whole_seconds_up(t: f64) -> i64 {
+    t.ceil() as i64
+}
+
 fn bad_type(name: &str, expected: &str) -> Error {
     Error::new(
         ErrorCode::MissingClaim,
@@ -197,11 +219,8 @@ fn bad_type(name: &str, expected: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::object_from_serde as claims;
     use serde_json::json;
-
-    fn claims(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap()
-    }
 
     #[test]
     fn expiry_honours_skew() {
@@ -223,6 +242,23 @@ mod tests {
         let e = check_expiry(&claims(json!({})), 0, 60).unwrap_err();
         assert_eq!(e.code(), ErrorCode::MissingClaim);
         let e = check_expiry(&claims(json!({"exp": "9999999999"})), 0, 60).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::MissingClaim);
+    }
+
+    #[test]
+    fn messages_give_whole_seconds() {
+        let e = check_expiry(&claims(json!({"exp": 1000.75})), 2000, 0).unwrap_err();
+        assert!(e.message().contains("expired at 1000 "), "{}", e.message());
+        let e = check_not_before(&claims(json!({"nbf": 2000.25})), 1000, 0).unwrap_err();
+        assert!(e.message().contains("before 2001 "), "{}", e.message());
+        let e = check_issued_at(&claims(json!({"iat": 2000.5})), 1000, 0).unwrap_err();
+        assert!(e.message().contains("issued at 2001,"), "{}", e.message());
+    }
+
+    #[test]
+    fn infinite_numeric_date_is_refused() {
+        let c = crate::json::parse(br#"{"exp":1e400}"#).unwrap();
+        let e = check_expiry(c.as_object().unwrap(), 0, 60).unwrap_err();
         assert_eq!(e.code(), ErrorCode::MissingClaim);
     }
 

@@ -18,12 +18,11 @@
 //! (which an ID token never has, so an ID token is refused as an access token), and no
 //! nonce is checked.
 
-use serde_json::Value;
-
 use super::checks::{self, required_str};
 use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
+use crate::json::Value;
 use crate::tuning::Tuning;
 
 /// Which Entra token is being verified.

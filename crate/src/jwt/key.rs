@@ -7,12 +7,11 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use serde::Deserialize;
-
 use super::parse::{decode_segment, Padding};
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{self, Value};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 /// The JWS algorithms this crate verifies (RFC 7518 §3.1). Each token source allows exactly
 /// one of them; the header's `alg` is checked against that, never used to choose.
@@ -181,14 +180,13 @@ struct Jwk {
 impl Jwk {
     /// The members this crate reads, from one entry of `keys`: `None` (the key is skipped)
     /// when the entry is not an object, has no string `kty`, or a member read here is
-    /// neither a string nor null. Read from the `Value` by hand: `serde_json::from_value`
-    /// would add a second JSON deserializer to the wasm builds for this one struct.
-    fn from_value(value: &serde_json::Value) -> Option<Jwk> {
+    /// neither a string nor null.
+    fn from_value(value: &Value) -> Option<Jwk> {
         let object = value.as_object()?;
         let member = |name: &str| -> Option<Option<String>> {
             match object.get(name) {
-                None | Some(serde_json::Value::Null) => Some(None),
-                Some(serde_json::Value::String(s)) => Some(Some(s.clone())),
+                None | Some(Value::Null) => Some(None),
+                Some(Value::String(s)) => Some(Some(s.clone())),
                 Some(_) => None,
             }
         };
@@ -206,26 +204,14 @@ impl Jwk {
     }
 }
 
-#[derive(Deserialize)]
-struct JwkSet {
-    keys: Vec<serde_json::Value>,
-}
-
 /// Parses a JWKS document and keeps the keys usable for `alg`: right key type, `use`
 /// absent or `sig`, `alg` absent or equal, a `kid`. Others are skipped, not errors, since
 /// real key sets mix encryption keys and other types. A document that is not a JWKS, or
 /// has no usable key at all, is `malformed_key`.
 pub fn parse_jwks(body: &[u8], alg: Algorithm) -> Result<Vec<(String, PublicKey)>> {
-    let set: JwkSet = serde_json::from_slice(body).map_err(|e| {
-        Error::new(
-            ErrorCode::MalformedKey,
-            format!("key set is not a JWKS document: {e}"),
-        )
-    })?;
-    let usable: Vec<_> = set
-        .keys
-        .into_iter()
-        .filter_map(|value| Jwk::from_value(&value))
+    let usable: Vec<_> = jwks_entries(body)?
+        .iter()
+        .filter_map(Jwk::from_value)
         .filter_map(|jwk| jwk_to_key(jwk, alg))
         .collect();
     if usable.is_empty() {
@@ -235,6 +221,27 @@ pub fn parse_jwks(body: &[u8], alg: Algorithm) -> Result<Vec<(String, PublicKey)
         ));
     }
     Ok(usable)
+}
+
+/// RFC 7517 §5: a JSON object whose `keys` is an array. The entries are read one by one.
+fn jwks_entries(body: &[u8]) -> Result<Vec<Value>> {
+    let not_jwks = |why: String| {
+        Error::new(
+            ErrorCode::MalformedKey,
+            format!("key set is not a JWKS document: {why}"),
+        )
+    };
+    match json::parse(body).map_err(|e| not_jwks(e.to_string()))? {
+        Value::Object(mut doc) => match doc.remove("keys") {
+            Some(Value::Array(keys)) => Ok(keys),
+            Some(other) => Err(not_jwks(format!(
+                "\"keys\" is {}, not an array",
+                other.kind()
+            ))),
+            None => Err(not_jwks("it has no \"keys\"".to_owned())),
+        },
+        other => Err(not_jwks(format!("it is {}, not an object", other.kind()))),
+    }
 }
 
 fn jwk_to_key(jwk: Jwk, alg: Algorithm) -> Option<(String, PublicKey)> {

@@ -21,7 +21,7 @@ pub mod key;
 pub mod parse;
 pub mod signature;
 
-use serde_json::{Map, Value};
+use crate::json::Map;
 
 #[cfg(feature = "alb")]
 pub use alb::{AlbConfig, AlbVerifier};
@@ -89,8 +89,8 @@ impl Pending {
 pub struct SignedToken {
     /// Read by the ALB verifier only (its `exp` is in the header).
     #[cfg_attr(not(feature = "alb"), allow(dead_code))]
-    pub(crate) header: Map<String, Value>,
-    pub(crate) claims: Map<String, Value>,
+    pub(crate) header: Map,
+    pub(crate) claims: Map,
 }
 
 /// A token whose signature and claims were checked.
@@ -100,7 +100,7 @@ pub struct VerifiedToken {
     pub subject: String,
     /// `exp`, whole Unix seconds.
     pub expires_at: u64,
-    pub claims: Map<String, Value>,
+    pub claims: Map,
 }
 
 impl VerifiedToken {

@@ -7,6 +7,7 @@
 //! table; the Cognito-shaped tokens are signed. Every refusal names its reason.
 
 use entra_edge_auth::entra::TenantId;
+use entra_edge_auth::json;
 use entra_edge_auth::jwt::{
     self, EntraConfig, EntraTokenKind, EntraVerifier, Padding, UntrustedToken,
 };
@@ -140,9 +141,9 @@ impl Exchange {
 
         let claims = &verified.claims;
         // Seed 003 maps groups only: the token's other role claims grant nothing here.
-        let group_claims: Map<String, Value> = ["groups", "_claim_names", "hasgroups"]
+        let group_claims: json::Map = ["groups", "_claim_names", "hasgroups"]
             .iter()
-            .filter_map(|k| claims.get(*k).map(|v| ((*k).to_owned(), v.clone())))
+            .filter_map(|k| claims.get(k).map(|v| ((*k).to_owned(), v.clone())))
             .collect();
         let mut found = collect_roles(&group_claims, &self.mapping);
         if found.groups_overage {
@@ -202,10 +203,10 @@ fn explain(error: Error, token: &str) -> Error {
     Error::new(error.code(), format!("{}{hint}", error.message()))
 }
 
-fn string_claim(claims: &Map<String, Value>, name: &str) -> Option<String> {
+fn string_claim(claims: &json::Map, name: &str) -> Option<String> {
     claims
         .get(name)
-        .and_then(Value::as_str)
+        .and_then(json::Value::as_str)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }

@@ -2,8 +2,8 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use entra_edge_auth::json::{Map, Value};
 use entra_edge_auth::jwt::{Padding, UntrustedToken};
-use serde_json::{Map, Value};
 
 /// Decoding tolerates any size a shell can pass; verification has the real limit.
 const DECODE_LIMIT: usize = 1 << 20;
@@ -28,7 +28,7 @@ pub fn run(token: &str) -> i32 {
     }
 }
 
-fn pretty(map: &Map<String, Value>) -> String {
+fn pretty(map: &Map) -> String {
     serde_json::to_string_pretty(map).unwrap_or_else(|_| format!("{map:?}"))
 }
 
@@ -40,7 +40,7 @@ pub fn now() -> u64 {
 }
 
 /// `exp`, `iat` and `nbf` as UTC times, with how long until expiry.
-pub fn describe_times(claims: &Map<String, Value>, now: u64) -> String {
+pub fn describe_times(claims: &Map, now: u64) -> String {
     let mut lines = Vec::new();
     for name in ["exp", "iat", "nbf"] {
         let Some(seconds) = claims.get(name).and_then(Value::as_f64) else {

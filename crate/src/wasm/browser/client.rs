@@ -11,7 +11,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::config::BrowserConfig;
 use super::platform::{self, now, send};
-use super::store::{OboSession, PendingStore, Session, SessionStore};
+use super::store::{stored_claims, OboSession, PendingStore, Session, SessionStore};
 use crate::entra::{
     build_authorize_url, build_code_exchange, build_logout_url, build_refresh,
     parse_code_exchange_response, parse_refresh_response, strip_callback_params, AccessToken,
@@ -337,7 +337,7 @@ impl Client {
                 )
                 .into());
             }
-            session.claims = verified.claims;
+            session.claims = stored_claims(&verified.claims);
             if let Some(id_token) = &tokens.id_token {
                 session.id_token = id_token.clone();
             }
@@ -432,7 +432,7 @@ fn new_session(
         access_token: tokens.access_token,
         refresh_token: tokens.refresh_token,
         id_token,
-        claims: verified.claims,
+        claims: stored_claims(&verified.claims),
         obo: None,
     }
 }

@@ -32,6 +32,11 @@ pub struct OboSession {
     pub expires_at: u64,
 }
 
+/// The core's verified claims in the form this adapter stores them (serde_json's tree).
+pub fn stored_claims(claims: &crate::json::Map) -> Map<String, Value> {
+    serde_json::from_slice(claims.to_json().as_bytes()).unwrap_or_default()
+}
+
 impl Session {
     /// A string claim of the ID token.
     pub fn claim(&self, name: &str) -> Option<&str> {
