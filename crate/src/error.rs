@@ -176,7 +176,10 @@ impl Error {
 
     /// `{"error": code, "message": message}`, the shape edge denies answer with.
     pub fn to_json(&self) -> String {
-        serde_json::json!({ "error": self.code.as_str(), "message": self.message }).to_string()
+        let mut doc = crate::json::Map::new();
+        doc.insert("error", self.code.as_str());
+        doc.insert("message", self.message.as_str());
+        doc.to_json()
     }
 }
 

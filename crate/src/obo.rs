@@ -12,20 +12,50 @@
 //! error that smells of consent becomes `consent_required` with that advice.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::entra::types::{AccessToken, IdToken, RefreshToken, TenantId};
 use crate::entra::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{self, Map, Value};
 
 /// The request body. Field order and names are the contract.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct OboRequest {
     pub azure_token: AccessToken,
     pub tenant_id: TenantId,
 }
 
+impl OboRequest {
+    /// `{"azure_token": …, "tenant_id": …}`.
+    pub fn to_json(&self) -> String {
+        let mut doc = Map::new();
+        doc.insert("azure_token", self.azure_token.secret());
+        doc.insert("tenant_id", self.tenant_id.as_str());
+        doc.to_json()
+    }
+
+    /// The endpoint's side of the contract (the local OBO service reads requests with
+    /// it): both members strings, the tenant a valid tenant id. The message says what is
+    /// wrong, never the token.
+    pub fn from_json(body: &[u8]) -> std::result::Result<Self, String> {
+        let doc = match json::parse(body) {
+            Ok(Value::Object(doc)) => doc,
+            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
+            Err(e) => return Err(e.to_string()),
+        };
+        let tenant_id =
+            TenantId::new(doc.required_str("tenant_id")?).map_err(|e| e.message().to_owned())?;
+        Ok(OboRequest {
+            azure_token: AccessToken::new(doc.required_str("azure_token")?),
+            tenant_id,
+        })
+    }
+}
+
 /// The tokens the OBO endpoint returns. `Debug` redacts them.
+///
+/// The core reads them with [`OboTokens::from_json`]; the serde derives serve only the
+/// browser adapter's session storage until that adapter stops using serde.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OboTokens {
     pub access_token: AccessToken,
@@ -38,6 +68,38 @@ pub struct OboTokens {
 }
 
 impl OboTokens {
+    /// The 2xx answer's members; unknown members are ignored, a known one of the wrong
+    /// type is named.
+    fn from_json(body: &str) -> std::result::Result<Self, String> {
+        let doc = match json::parse(body.as_bytes()) {
+            Ok(Value::Object(doc)) => doc,
+            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
+            Err(e) => return Err(e.to_string()),
+        };
+        let expires_in = match doc.get("expires_in") {
+            Some(Value::Number(n)) => n.as_u64(),
+            _ => None,
+        }
+        .ok_or("\"expires_in\" is not a whole number of seconds")?;
+        let roles = match doc.get("roles") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|r| r.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()
+                .ok_or("\"roles\" holds something other than strings")?,
+            Some(other) => return Err(format!("\"roles\" is {}, not an array", other.kind())),
+            None => return Err("\"roles\" is missing".to_owned()),
+        };
+        Ok(OboTokens {
+            access_token: AccessToken::new(doc.required_str("access_token")?),
+            id_token: IdToken::new(doc.required_str("id_token")?),
+            refresh_token: doc.optional_str("refresh_token")?.map(RefreshToken::new),
+            expires_in,
+            stackflow_user_id: doc.required_str("stackflow_user_id")?.to_owned(),
+            roles,
+        })
+    }
+
     /// When the app access token expires, in Unix seconds, given when the answer arrived.
     pub fn expires_at(&self, now: u64) -> u64 {
         now.saturating_add(self.expires_in)
@@ -69,16 +131,11 @@ pub fn build_obo_request(
             )
         },
     )?;
-    let body = serde_json::to_string(&OboRequest {
+    let body = OboRequest {
         azure_token: access_token.clone(),
         tenant_id: tenant_id.clone(),
-    })
-    .map_err(|e| {
-        Error::new(
-            ErrorCode::InvalidConfig,
-            format!("the OBO request could not be serialized: {e}"),
-        )
-    })?;
+    }
+    .to_json();
     Ok(HttpRequest::post(endpoint_url, "application/json", body))
 }
 
@@ -87,7 +144,7 @@ pub fn build_obo_request(
 /// does not match the contract → `invalid_response`.
 pub fn parse_obo_response(status: u16, body: &str) -> Result<OboTokens> {
     if is_success(status) {
-        let tokens = serde_json::from_slice::<OboTokens>(body.as_bytes()).map_err(|e| {
+        let tokens = OboTokens::from_json(body).map_err(|e| {
             if mentions_consent(body) {
                 consent_error(status, body)
             } else {
@@ -140,10 +197,10 @@ fn consent_error(status: u16, body: &str) -> Error {
 /// `detail` of a JSON body (API Gateway, Lambda and FastAPI each use some of them), else
 /// the start of the text.
 fn endpoint_message(body: &str) -> String {
-    if let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(body.as_bytes()) {
+    if let Ok(Value::Object(doc)) = json::parse(body.as_bytes()) {
         let parts: Vec<&str> = ["error", "error_description", "message", "detail"]
             .iter()
-            .filter_map(|k| doc.get(*k).and_then(Value::as_str))
+            .filter_map(|k| doc.get(k).and_then(Value::as_str))
             .filter(|s| !s.is_empty())
             .collect();
         if !parts.is_empty() {
@@ -183,8 +240,11 @@ mod tests {
             body,
             format!(r#"{{"azure_token":"eyJ.azure.token","tenant_id":"{TENANT}"}}"#)
         );
-        let v: serde_json::Map<String, Value> = serde_json::from_str(&body).unwrap();
-        assert_eq!(v.len(), 2);
+        let v = json::parse(body.as_bytes()).unwrap();
+        assert_eq!(v.as_object().map(Map::len), Some(2));
+        let back = OboRequest::from_json(body.as_bytes()).unwrap();
+        assert_eq!(back.azure_token.secret(), "eyJ.azure.token");
+        assert_eq!(back.tenant_id.as_str(), TENANT);
         assert!(!format!("{req:?}").contains("eyJ.azure.token"));
     }
 
@@ -223,6 +283,20 @@ mod tests {
             !shown.contains("eyJa") && !shown.contains("eyJr"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn obo_request_reader_refuses_what_the_contract_does_not_allow() {
+        for body in [
+            "",
+            "[]",
+            r#"{"azure_token":"t"}"#,
+            r#"{"azure_token":"t","tenant_id":"not-a-tenant"}"#,
+            r#"{"azure_token":1,"tenant_id":"common"}"#,
+            r#"{"azure_token":"t","azure_token":"u","tenant_id":"common"}"#,
+        ] {
+            assert!(OboRequest::from_json(body.as_bytes()).is_err(), "{body}");
+        }
     }
 
     #[test]
@@ -286,6 +360,12 @@ mod tests {
             r#"{"access_token":"a","id_token":"i","expires_in":1,"stackflow_user_id":"u","roles":"admin"}"#,
             r#"{"access_token":"a","id_token":"i","expires_in":1,"stackflow_user_id":"u","roles":[1]}"#,
             r#"{"access_token":"a","expires_in":1,"stackflow_user_id":"u","roles":[]}"#,
+            r#"{"access_token":"a","id_token":"i","expires_in":-1,"stackflow_user_id":"u","roles":[]}"#,
+            r#"{"access_token":"a","id_token":"i","expires_in":1.5,"stackflow_user_id":"u","roles":[]}"#,
+            r#"{"access_token":"a","id_token":"i","expires_in":"1","stackflow_user_id":"u","roles":[]}"#,
+            r#"{"access_token":7,"id_token":"i","expires_in":1,"stackflow_user_id":"u","roles":[]}"#,
+            r#"{"access_token":"a","id_token":"i","expires_in":1,"stackflow_user_id":"u","roles":[],"roles":["super_admin"]}"#,
+            "[]",
         ] {
             assert_eq!(
                 parse_obo_response(200, body).unwrap_err().code(),

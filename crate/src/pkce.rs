@@ -10,7 +10,6 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorCode, Result};
@@ -27,10 +26,8 @@ const MAX_VERIFIER_LEN: usize = 128;
 /// is reachable only through [`PkceVerifier::secret`], and there is no `Clone`, so one
 /// verifier serves one login.
 ///
-/// It serializes as a plain string so the pending login can sit in `sessionStorage`;
-/// deserializing re-checks the §4.1 alphabet and length.
-#[derive(Serialize, Deserialize)]
-#[serde(try_from = "String")]
+/// The pending login stores it as a plain string in `sessionStorage` and reads it back
+/// through [`PkceVerifier::new`], which re-checks the §4.1 alphabet and length.
 pub struct PkceVerifier(String);
 
 impl PkceVerifier {
@@ -76,8 +73,7 @@ impl fmt::Debug for PkceVerifier {
 }
 
 /// The `code_challenge` (RFC 7636 §4.2). Public by design: it travels in the authorize URL.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PkceChallenge(String);
 
 impl PkceChallenge {
@@ -176,16 +172,16 @@ mod tests {
             let err = PkceVerifier::new(bad.to_owned()).unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidConfig);
         }
-        let json = format!("\"{}\"", "a".repeat(42));
-        assert!(serde_json::from_str::<PkceVerifier>(&json).is_err());
+        assert!(PkceVerifier::new("a".repeat(42)).is_err());
     }
 
     #[test]
-    fn verifier_round_trips_through_serde() {
-        let json = serde_json::to_string(&PkceVerifier::from_entropy(RFC7636_OCTETS)).unwrap();
-        assert_eq!(json, format!("\"{RFC7636_VERIFIER}\""));
-        let back: PkceVerifier = serde_json::from_str(&json).unwrap();
-        assert_eq!(back.secret(), RFC7636_VERIFIER);
+    fn verifier_round_trips_through_its_text() {
+        let text = PkceVerifier::from_entropy(RFC7636_OCTETS)
+            .secret()
+            .to_owned();
+        assert_eq!(text, RFC7636_VERIFIER);
+        assert_eq!(PkceVerifier::new(text).unwrap().secret(), RFC7636_VERIFIER);
     }
 
     #[test]

@@ -5,12 +5,11 @@
 //! discovery document (OIDC Discovery 1.0 §3–4; local test stacks) goes through
 //! [`Discovery`] instead. Both paths produce the same [`Endpoints`].
 
-use serde_json::{Map, Value};
-
 use super::types::{ClientId, RedirectUri, TenantId, CONSUMERS_TENANT_GUID};
 use super::uri::{self, UrlRule};
 use super::{is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{self, Map, Value};
 
 /// Entra's global cloud.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
@@ -197,12 +196,17 @@ impl Discovery {
     /// (required) and `end_session_endpoint` (optional), each an https URL (http only on
     /// loopback): a document served over https must not send tokens or users elsewhere.
     pub fn parse(body: &str) -> Result<Endpoints> {
-        let doc: Map<String, Value> = serde_json::from_slice(body.as_bytes()).map_err(|e| {
+        let not_object = |why: String| {
             Error::new(
                 ErrorCode::InvalidResponse,
-                format!("the discovery document is not a JSON object: {e}"),
+                format!("the discovery document is not a JSON object: {why}"),
             )
-        })?;
+        };
+        let doc = match json::parse(body.as_bytes()) {
+            Ok(Value::Object(doc)) => doc,
+            Ok(other) => return Err(not_object(format!("it is {}", other.kind()))),
+            Err(e) => return Err(not_object(e.to_string())),
+        };
         let required = |name: &str| match field(&doc, name)? {
             Some(v) => Ok(v),
             None => Err(Error::new(
@@ -222,7 +226,7 @@ impl Discovery {
 
 /// A URL-valued member of the discovery document: absent is `None`; present but not a
 /// string, or not an acceptable URL, is an error naming the member.
-fn field(doc: &Map<String, Value>, name: &str) -> Result<Option<String>> {
+fn field(doc: &Map, name: &str) -> Result<Option<String>> {
     let bad = |why: &str| {
         Error::new(
             ErrorCode::InvalidResponse,

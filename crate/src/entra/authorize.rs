@@ -1,12 +1,11 @@
 //! The authorization request (RFC 6749 §4.1.1, OIDC Core §3.1.2.1, Microsoft identity
 //! platform v2 `/authorize`) and the record the browser keeps until the callback.
 
-use serde::{Deserialize, Serialize};
-
 use super::authority::AuthorityConfig;
 use super::callback::parse_callback;
 use super::types::{AuthorizationCode, CsrfState, Nonce, RedirectUri};
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{self, Map, Value};
 use crate::pkce::{Pkce, PkceVerifier, CHALLENGE_METHOD};
 
 /// How long a started login may take before its callback is refused (seconds). Entra's
@@ -19,8 +18,7 @@ pub const PENDING_LOGIN_MAX_AGE_SECS: u64 = 600;
 const CREATED_AT_SKEW_SECS: u64 = 60;
 
 /// OIDC Core §3.1.2.1 `prompt`, limited to the values Entra v2 supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Prompt {
     /// Force credentials even with a session.
     Login,
@@ -96,7 +94,7 @@ impl LoginSecrets {
 /// What the browser keeps (in `sessionStorage`, as JSON) between the redirect to the
 /// provider and the callback. It holds the PKCE verifier, so it must never leave the
 /// browser or be logged; `Debug` redacts the secrets.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug)]
 pub struct PendingLogin {
     pub state: CsrfState,
     pub nonce: Nonce,
@@ -114,22 +112,49 @@ impl PendingLogin {
             || self.created_at > now.saturating_add(CREATED_AT_SKEW_SECS)
     }
 
-    pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| {
+    /// The record as JSON text, one member per field.
+    pub fn to_json(&self) -> String {
+        let mut doc = Map::new();
+        doc.insert("state", self.state.secret());
+        doc.insert("nonce", self.nonce.secret());
+        doc.insert("verifier", self.verifier.secret());
+        doc.insert("created_at", self.created_at);
+        doc.insert("redirect_uri", self.redirect_uri.as_str());
+        doc.to_json()
+    }
+
+    /// A stored record that is missing or corrupt is as good as none: `unknown_state`.
+    /// Each value is checked again as it is read back (the verifier's RFC 7636 alphabet,
+    /// the redirect URI's rules): storage is not trusted to hand back what was put in.
+    pub fn from_json(text: &str) -> Result<Self> {
+        Self::read(text).map_err(|why| {
             Error::new(
-                ErrorCode::InvalidConfig,
-                format!("the pending login could not be serialized: {e}"),
+                ErrorCode::UnknownState,
+                format!("the stored login could not be read: {why}"),
             )
         })
     }
 
-    /// A stored record that is missing or corrupt is as good as none: `unknown_state`.
-    pub fn from_json(json: &str) -> Result<Self> {
-        serde_json::from_slice(json.as_bytes()).map_err(|e| {
-            Error::new(
-                ErrorCode::UnknownState,
-                format!("the stored login could not be read: {e}"),
-            )
+    fn read(text: &str) -> std::result::Result<Self, String> {
+        let doc = match json::parse(text.as_bytes()) {
+            Ok(Value::Object(doc)) => doc,
+            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
+            Err(e) => return Err(e.to_string()),
+        };
+        let verifier = PkceVerifier::new(doc.required_str("verifier")?.to_owned())
+            .map_err(|e| e.message().to_owned())?;
+        let redirect_uri = RedirectUri::new(doc.required_str("redirect_uri")?)
+            .map_err(|e| e.message().to_owned())?;
+        let created_at = doc
+            .get("created_at")
+            .and_then(Value::as_u64)
+            .ok_or("\"created_at\" is not a whole number of seconds")?;
+        Ok(PendingLogin {
+            state: CsrfState::new(doc.required_str("state")?),
+            nonce: Nonce::new(doc.required_str("nonce")?),
+            verifier,
+            created_at,
+            redirect_uri,
         })
     }
 
@@ -297,7 +322,7 @@ mod tests {
     #[test]
     fn pending_login_round_trips_through_json() {
         let req = build(&AuthorizeOptions::default());
-        let json = req.pending.to_json().unwrap();
+        let json = req.pending.to_json();
         let back = PendingLogin::from_json(&json).unwrap();
         assert_eq!(back.state.secret(), req.pending.state.secret());
         assert_eq!(back.verifier.secret(), req.pending.verifier.secret());
@@ -308,6 +333,34 @@ mod tests {
             PendingLogin::from_json("{}").unwrap_err().code(),
             ErrorCode::UnknownState
         );
+    }
+
+    #[test]
+    fn stored_login_is_checked_again_when_read() {
+        let json = build(&AuthorizeOptions::default()).pending.to_json();
+        let doc = match json::parse(json.as_bytes()).unwrap() {
+            Value::Object(doc) => doc,
+            other => panic!("{other:?}"),
+        };
+        let with = |name: &str, value: Value| {
+            let mut changed = doc.clone();
+            changed.insert(name, value);
+            changed.to_json()
+        };
+        for bad in [
+            with("verifier", "a".repeat(42).into()),
+            with("verifier", format!("{}+", "a".repeat(43)).into()),
+            with("redirect_uri", "http://app.example.com/cb".into()),
+            with("created_at", Value::from(-1i64)),
+            with("created_at", "0".into()),
+            with("state", Value::Null),
+            json.replacen('{', r#"{"state":"x","#, 1),
+            "[]".to_owned(),
+            String::new(),
+        ] {
+            let e = PendingLogin::from_json(&bad).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::UnknownState, "{bad}");
+        }
     }
 
     #[test]

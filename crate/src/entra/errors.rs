@@ -7,10 +7,9 @@
 //! so it is looked up first; the message keeps it and the correlation id, which is what
 //! Microsoft support and the sign-in logs are searched by.
 
-use serde_json::{Map, Value};
-
 use super::excerpt;
 use crate::error::{Error, ErrorCode};
+use crate::json::{self, Value};
 
 /// Which step the provider refused; the same OAuth error means different things in each
 /// (`invalid_grant` on a refresh means "sign in again"; on a code exchange it does not).
@@ -53,7 +52,9 @@ impl ProviderError {
     /// From a token endpoint's JSON error body (RFC 6749 §5.2). `None` when the body is
     /// not a JSON object with a string `error`: then it is not an OAuth error at all.
     pub fn from_json(body: &str) -> Option<Self> {
-        let doc: Map<String, Value> = serde_json::from_slice(body.as_bytes()).ok()?;
+        let Ok(Value::Object(doc)) = json::parse(body.as_bytes()) else {
+            return None;
+        };
         let text = |name: &str| doc.get(name).and_then(Value::as_str).map(str::to_owned);
         let error = text("error")?;
         let description = text("error_description");

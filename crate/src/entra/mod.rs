@@ -18,8 +18,6 @@
 
 use std::fmt;
 
-use serde::Serialize;
-
 pub mod authority;
 pub mod authorize;
 pub mod callback;
@@ -47,8 +45,7 @@ pub use types::{
 };
 
 /// The HTTP methods the core asks adapters to use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "UPPERCASE")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HttpMethod {
     Get,
     Post,
@@ -65,7 +62,7 @@ impl HttpMethod {
 
 /// A request for an adapter to send, as plain data. The body of a token or OBO request
 /// carries secrets (code, verifier, refresh token, access token), so `Debug` hides it.
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct HttpRequest {
     pub method: HttpMethod,
     pub url: String,

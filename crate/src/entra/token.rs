@@ -3,14 +3,13 @@
 //! client secret (the browser cannot keep one), PKCE instead, and the browser's `Origin`
 //! header (which the browser adds itself) marking a cross-origin SPA redemption.
 
-use serde::{Deserialize, Serialize};
-
 use super::authority::AuthorityConfig;
 use super::authorize::PendingLogin;
 use super::errors::{Flow, ProviderError};
 use super::types::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
 use super::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
+use crate::json::{self, Map, Value};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 
@@ -46,7 +45,7 @@ pub fn build_refresh(config: &AuthorityConfig, refresh_token: &RefreshToken) -> 
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3). The ID token is not
 /// verified here: that is [`crate::jwt`]'s job, with the pending login's nonce.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct TokenResponse {
     pub access_token: AccessToken,
     /// Always present after a code exchange with `openid`; optional on refresh.
@@ -69,57 +68,56 @@ impl TokenResponse {
     }
 }
 
-/// Numbers that some endpoints (Entra v1, older proxies) send as strings.
-///
-/// Read with a small visitor rather than `#[serde(untagged)]`, which buffers the value
-/// through serde's `Content` machinery (kilobytes of wasm in the browser package).
-enum Seconds {
-    Number(u64),
-    Text(String),
-}
-
-impl<'de> Deserialize<'de> for Seconds {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl serde::de::Visitor<'_> for Visitor {
-            type Value = Seconds;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a non-negative integer or a string")
-            }
-            fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<Seconds, E> {
-                Ok(Seconds::Number(n))
-            }
-            fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<Seconds, E> {
-                u64::try_from(n)
-                    .map(Seconds::Number)
-                    .map_err(|_| E::custom("a negative number of seconds"))
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Seconds, E> {
-                Ok(Seconds::Text(s.to_owned()))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-impl Seconds {
-    fn get(&self) -> Option<u64> {
-        match self {
-            Seconds::Number(n) => Some(*n),
-            Seconds::Text(s) => s.parse().ok(),
-        }
-    }
-}
-
-#[derive(Deserialize)]
+/// RFC 6749 §5.1's members as sent, before the checks.
 struct RawTokenResponse {
     access_token: String,
     token_type: String,
-    expires_in: Seconds,
-    refresh_token_expires_in: Option<Seconds>,
+    expires_in: u64,
+    refresh_token_expires_in: Option<u64>,
     scope: Option<String>,
     refresh_token: Option<String>,
     id_token: Option<String>,
+}
+
+impl RawTokenResponse {
+    /// Unknown members are ignored (Entra adds `ext_expires_in` and others); a known one
+    /// of the wrong type is an error naming it.
+    fn read(body: &str) -> std::result::Result<Self, String> {
+        let doc = match json::parse(body.as_bytes()) {
+            Ok(Value::Object(doc)) => doc,
+            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
+            Err(e) => return Err(e.to_string()),
+        };
+        let text = |name: &str| Ok::<_, String>(doc.optional_str(name)?.map(str::to_owned));
+        Ok(RawTokenResponse {
+            access_token: doc.required_str("access_token")?.to_owned(),
+            token_type: doc.required_str("token_type")?.to_owned(),
+            expires_in: seconds(&doc, "expires_in")?
+                .ok_or_else(|| "\"expires_in\" is missing".to_owned())?,
+            refresh_token_expires_in: seconds(&doc, "refresh_token_expires_in")?,
+            scope: text("scope")?,
+            refresh_token: text("refresh_token")?,
+            id_token: text("id_token")?,
+        })
+    }
+}
+
+/// A lifetime in whole seconds: a non-negative integer, or its decimal text (Entra v1 and
+/// some proxies send `"3600"`). Absent or `null` is `None`.
+fn seconds(doc: &Map, name: &str) -> std::result::Result<Option<u64>, String> {
+    let whole = |n: Option<u64>| {
+        n.map(Some)
+            .ok_or_else(|| format!("\"{name}\" is not a whole number of seconds"))
+    };
+    match doc.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => whole(n.as_u64()),
+        Some(Value::String(s)) => whole(s.parse().ok()),
+        Some(other) => Err(format!(
+            "\"{name}\" is {}, not a number of seconds",
+            other.kind()
+        )),
+    }
 }
 
 /// The answer to [`build_code_exchange`]: an ID token is required (scope has `openid`).
@@ -150,7 +148,7 @@ fn parse_token_response(status: u16, body: &str, flow: Flow) -> Result<TokenResp
             ),
         });
     }
-    let raw: RawTokenResponse = serde_json::from_slice(body.as_bytes())
+    let raw = RawTokenResponse::read(body)
         .map_err(|e| invalid(&format!("the token response did not parse: {e}")))?;
     if !raw.token_type.eq_ignore_ascii_case("bearer") {
         return Err(invalid(&format!(
@@ -161,17 +159,6 @@ fn parse_token_response(status: u16, body: &str, flow: Flow) -> Result<TokenResp
     if raw.access_token.is_empty() {
         return Err(invalid("the access_token is empty"));
     }
-    let expires_in = raw
-        .expires_in
-        .get()
-        .ok_or_else(|| invalid("expires_in is not a whole number of seconds"))?;
-    let refresh_token_expires_in = match &raw.refresh_token_expires_in {
-        None => None,
-        Some(s) => Some(
-            s.get()
-                .ok_or_else(|| invalid("refresh_token_expires_in is not a whole number"))?,
-        ),
-    };
     Ok(TokenResponse {
         access_token: AccessToken::new(raw.access_token),
         id_token: raw.id_token.filter(|t| !t.is_empty()).map(IdToken::new),
@@ -179,8 +166,8 @@ fn parse_token_response(status: u16, body: &str, flow: Flow) -> Result<TokenResp
             .refresh_token
             .filter(|t| !t.is_empty())
             .map(RefreshToken::new),
-        expires_in,
-        refresh_token_expires_in,
+        expires_in: raw.expires_in,
+        refresh_token_expires_in: raw.refresh_token_expires_in,
         token_type: raw.token_type,
         scope: raw.scope,
     })
@@ -304,6 +291,11 @@ mod tests {
             "<html>",
             "{}",
             r#"{"token_type":"Bearer","expires_in":-1,"access_token":"a"}"#,
+            r#"{"token_type":"Bearer","expires_in":1,"access_token":7}"#,
+            r#"{"token_type":"Bearer","expires_in":1,"access_token":"a","id_token":false}"#,
+            r#"{"token_type":"Bearer","expires_in":1,"access_token":"a","access_token":"b"}"#,
+            r#"{"token_type":"Bearer","expires_in":1,"access_token":"a","refresh_token_expires_in":-5}"#,
+            "[]",
         ] {
             assert_eq!(
                 parse_refresh_response(200, body).unwrap_err().code(),

@@ -12,13 +12,13 @@ use super::uri::{self, UrlRule};
 use crate::error::{Error, ErrorCode, Result};
 use crate::random::random_32;
 
-/// A secret string: redacted `Debug`, `.secret()` accessor, serialized as a plain string
-/// (it crosses to JavaScript and into `sessionStorage` that way).
+/// A secret string: redacted `Debug`, `.secret()` accessor. The tokens also derive serde
+/// (a newtype, so a plain string in JSON) for the browser adapter's session storage only;
+/// the core reads and writes them as text.
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident $(, $derive:ident)*) => {
         $(#[$doc])*
-        #[derive(Serialize, Deserialize $(, $derive)*)]
-        #[serde(transparent)]
+        #[derive($($derive),*)]
         pub struct $name(String);
 
         impl $name {
@@ -47,18 +47,24 @@ secret_string!(
 secret_string!(
     /// An access token (RFC 6749 §1.4).
     AccessToken,
-    Clone
+    Clone,
+    Serialize,
+    Deserialize
 );
 secret_string!(
     /// A refresh token (RFC 6749 §1.5). Entra's SPA refresh tokens live 24 hours.
     RefreshToken,
-    Clone
+    Clone,
+    Serialize,
+    Deserialize
 );
 secret_string!(
     /// An OpenID Connect ID token (OIDC Core §2), still unverified as far as this type
     /// knows: hand it to [`crate::jwt`] before trusting it.
     IdToken,
-    Clone
+    Clone,
+    Serialize,
+    Deserialize
 );
 secret_string!(
     /// The `state` parameter (RFC 6749 §10.12): binds the callback to the browser that
@@ -124,8 +130,7 @@ fn invalid_config(message: String) -> Error {
 
 /// The Entra directory (Microsoft identity platform v2 "tenant" path segment): a tenant
 /// GUID, or `organizations`, `common` or `consumers`. Stored lower-case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TenantId(String);
 
 /// The well-known tenant every personal Microsoft account token names in `tid`.
@@ -178,8 +183,7 @@ impl fmt::Display for TenantId {
 
 /// The application (client) id. A GUID in Entra; other providers (local test stacks) use
 /// other strings, so any short printable value without URL delimiters is accepted.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ClientId(String);
 
 const MAX_CLIENT_ID_LEN: usize = 256;
@@ -227,8 +231,7 @@ impl fmt::Display for ClientId {
 /// The `redirect_uri` (RFC 6749 §3.1.2): absolute, https (http only on a loopback host,
 /// RFC 8252 §7.3, which Entra also allows), no fragment (§3.1.2), no user info. It is
 /// compared byte for byte with the app registration, so it is kept exactly as given.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RedirectUri(String);
 
 impl RedirectUri {
@@ -333,7 +336,6 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InvalidConfig);
             assert!(err.message().contains("tenant_id"));
         }
-        assert!(serde_json::from_str::<TenantId>("\"nope\"").is_err());
     }
 
     #[test]

@@ -248,6 +248,22 @@ impl Map {
         self.0.keys()
     }
 
+    /// A member that must be a string when present: `Ok(None)` when absent or `null` (as
+    /// serde reads an `Option<String>`), else a message naming the member.
+    pub fn optional_str(&self, name: &str) -> Result<Option<&str>, String> {
+        match self.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s)),
+            Some(other) => Err(format!("\"{name}\" is {}, not a string", other.kind())),
+        }
+    }
+
+    /// A member that must be a string.
+    pub fn required_str(&self, name: &str) -> Result<&str, String> {
+        self.optional_str(name)?
+            .ok_or_else(|| format!("\"{name}\" is missing"))
+    }
+
     /// The reader's insert: gives the name back (and changes nothing) when it is already
     /// there.
     pub(super) fn insert_new(&mut self, name: String, value: Value) -> Result<(), String> {

@@ -110,7 +110,7 @@ impl Exchange {
         now: u64,
         fetch: &mut dyn FnMut(&str) -> entra_edge_auth::Result<HttpAnswer>,
     ) -> Result<String, Refusal> {
-        let request: OboRequest = serde_json::from_slice(body).map_err(|e| {
+        let request = OboRequest::from_json(body).map_err(|e| {
             Refusal::other(
                 400,
                 "invalid_request",

@@ -113,7 +113,7 @@ impl PendingStore {
     pub fn save(&self, pending: &PendingLogin) -> Result<()> {
         let key = format!("{}{}", self.prefix, pending.state.secret());
         session_storage()?
-            .set_item(&key, &pending.to_json()?)
+            .set_item(&key, &pending.to_json())
             .map_err(|_| {
                 Error::new(
                     ErrorCode::InvalidConfig,
