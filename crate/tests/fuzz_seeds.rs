@@ -81,4 +81,18 @@ fn write_fuzz_seeds() {
         "http://127.0.0.1:5173/callback?error=access_denied&error_description=AADSTS65001%3A+consent&state=expected-state-value",
     );
     write("key_material", "pem", ec.public_pem());
+
+    write(
+        "json_value",
+        "claims",
+        &json!({"sub": "u", "aud": ["a", "b"], "exp": NOW + 60, "auth_time": 1.5e9,
+                "name": "Zoë \"Q\" \u{1F600}", "_claim_names": {"groups": "src1"},
+                "hasgroups": true, "x": null})
+        .to_string(),
+    );
+    write(
+        "json_value",
+        "escapes",
+        r#"["\u0000\ud83d\ude00\/\b\f\n\r\t", -0, 1E400, 0.5e-7, {}, [[]]]"#,
+    );
 }
