@@ -249,12 +249,10 @@ impl Reader<'_> {
         let mut out = String::new();
         loop {
             let run_start = self.pos;
-            while let Some(b) = self.peek() {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.pos += 1;
-            }
+            let run = self.bytes[run_start..]
+                .iter()
+                .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
+            self.pos = run.map_or(self.bytes.len(), |len| run_start + len);
             // The run stops at an ASCII byte or the end: a character boundary of `text`.
             out.push_str(&self.text[run_start..self.pos]);
             match self.peek() {
