@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::value::{Map, Number, Value};
+use super::write::write_string;
 
 /// How deeply arrays and objects may nest. Tokens and provider answers nest two or three
 /// levels; the bound keeps the recursive reader's stack use small and fixed.
@@ -30,7 +31,15 @@ impl JsonError {
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.name {
-            Some(name) => write!(f, "{} {:?} at byte {}", self.reason, name, self.offset),
+            Some(name) => {
+                let mut quoted = String::new();
+                write_string(name, &mut quoted);
+                write!(
+                    f,
+                    "{} {quoted} in the object at byte {}",
+                    self.reason, self.offset
+                )
+            }
             None => write!(f, "{} at byte {}", self.reason, self.offset),
         }
     }
@@ -162,40 +171,41 @@ impl Reader<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
         self.enter(depth)?;
+        let start = self.pos;
         self.pos += 1; // `{`
-        let mut map = Map::new();
+        let mut members = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(Value::Object(map));
+            return Ok(Value::Object(Map::new()));
         }
         loop {
             self.skip_whitespace();
-            let name_at = self.pos;
             if self.peek() != Some(b'"') {
                 return Err(self.error("expected a member name (a string)"));
             }
             let name = self.string()?;
             self.skip_whitespace();
             self.expect(b':', "expected ':' after a member name")?;
-            let value = self.value(depth)?;
-            if let Err(name) = map.insert_new(name, value) {
-                return Err(JsonError {
-                    offset: name_at,
-                    reason: "duplicate member name",
-                    name: Some(name),
-                });
-            }
+            members.push((name, self.value(depth)?));
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    return Ok(Value::Object(map));
+                    break;
                 }
                 _ => return Err(self.error("expected ',' or '}' in an object")),
             }
         }
+        // Sorting once per object keeps the duplicate check O(n log n) on hostile input.
+        Map::from_members(members)
+            .map(Value::Object)
+            .map_err(|name| JsonError {
+                offset: start,
+                reason: "duplicate member name",
+                name: Some(name),
+            })
     }
 
     /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.

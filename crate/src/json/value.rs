@@ -1,7 +1,6 @@
 //! The tree [`super::parse`] produces, with accessors shaped like serde_json's so code reads
 //! the same.
 
-use std::collections::btree_map::{self, BTreeMap};
 use std::fmt;
 
 /// A JSON value.
@@ -205,30 +204,46 @@ impl fmt::Display for Number {
     }
 }
 
-/// A JSON object: member names in sorted order, each at most once.
+/// A JSON object: members in name order, each name at most once.
+///
+/// A sorted `Vec` rather than a `BTreeMap`: claim sets are small, lookups are binary
+/// searches, and a second map type would add kilobytes of B-tree code to the wasm builds.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Map(BTreeMap<String, Value>);
+pub struct Map(Vec<(String, Value)>);
 
 impl Map {
     pub fn new() -> Self {
-        Map(BTreeMap::new())
+        Map(Vec::new())
+    }
+
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0
+            .binary_search_by(|(member, _)| member.as_str().cmp(name))
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
+        self.find(name).ok().map(|i| &self.0[i].1)
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+        self.find(name).is_ok()
     }
 
     /// Sets `name`, returning what it held before.
     pub fn insert(&mut self, name: impl Into<String>, value: impl Into<Value>) -> Option<Value> {
-        self.0.insert(name.into(), value.into())
+        let name = name.into();
+        let value = value.into();
+        match self.find(&name) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
     }
 
     pub fn remove(&mut self, name: &str) -> Option<Value> {
-        self.0.remove(name)
+        self.find(name).ok().map(|i| self.0.remove(i).1)
     }
 
     pub fn len(&self) -> usize {
@@ -240,12 +255,13 @@ impl Map {
     }
 
     /// Members in name order.
-    pub fn iter(&self) -> btree_map::Iter<'_, String, Value> {
-        self.0.iter()
+    pub fn iter(&self) -> Iter<'_> {
+        Iter(self.0.iter())
     }
 
-    pub fn keys(&self) -> btree_map::Keys<'_, String, Value> {
-        self.0.keys()
+    /// Member names in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(name, _)| name)
     }
 
     /// A member that must be a string when present: `Ok(None)` when absent or `null` (as
@@ -264,38 +280,54 @@ impl Map {
             .ok_or_else(|| format!("\"{name}\" is missing"))
     }
 
-    /// The reader's insert: gives the name back (and changes nothing) when it is already
-    /// there.
-    pub(super) fn insert_new(&mut self, name: String, value: Value) -> Result<(), String> {
-        match self.0.entry(name) {
-            btree_map::Entry::Vacant(slot) => {
-                slot.insert(value);
-                Ok(())
-            }
-            btree_map::Entry::Occupied(taken) => Err(taken.key().clone()),
+    /// The reader's constructor: members in document order, sorted here. A name given
+    /// twice is handed back (and no map made).
+    pub(super) fn from_members(mut members: Vec<(String, Value)>) -> Result<Self, String> {
+        members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        match members.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+            Some(pair) => Err(pair[0].0.clone()),
+            None => Ok(Map(members)),
         }
+    }
+}
+
+/// Iterator over a [`Map`]'s members, in name order.
+pub struct Iter<'a>(std::slice::Iter<'a, (String, Value)>);
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a String, &'a Value);
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|(name, value)| (name, value))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.0.size_hint()
     }
 }
 
 impl<'a> IntoIterator for &'a Map {
     type Item = (&'a String, &'a Value);
-    type IntoIter = btree_map::Iter<'a, String, Value>;
+    type IntoIter = Iter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        self.iter()
     }
 }
 
 impl IntoIterator for Map {
     type Item = (String, Value);
-    type IntoIter = btree_map::IntoIter<String, Value>;
+    type IntoIter = std::vec::IntoIter<(String, Value)>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
 }
 
+/// Later members replace earlier ones of the same name, as with `insert`.
 impl FromIterator<(String, Value)> for Map {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Self {
-        Map(iter.into_iter().collect())
+        let mut map = Map::new();
+        for (name, value) in iter {
+            map.insert(name, value);
+        }
+        map
     }
 }
 

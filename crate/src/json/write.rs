@@ -57,7 +57,7 @@ impl Map {
 }
 
 /// A JSON string literal for `s`.
-pub fn write_string(s: &str, out: &mut String) {
+pub(super) fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let mut plain_from = 0;

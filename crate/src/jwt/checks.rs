@@ -2,6 +2,7 @@
 //! RFC 7515 §5.2 and RFC 7519 §7.2 give them.
 
 use super::key::Algorithm;
+use super::numeric_date::NumericDate;
 use super::parse::UntrustedToken;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{Map, Value};
@@ -64,15 +65,14 @@ pub fn require_kid(token: &UntrustedToken) -> Result<String> {
 }
 
 /// A NumericDate claim (RFC 7519 §2): seconds, possibly fractional. Anything else present
-/// under that name (including a number too large to be finite, `1e400`) is an error rather
-/// than "absent".
-pub fn numeric_date(claims: &Map, name: &str) -> Result<Option<f64>> {
+/// under that name (including a number beyond `i64` seconds, such as `1e400`) is an error
+/// rather than "absent".
+pub fn numeric_date(claims: &Map, name: &str) -> Result<Option<NumericDate>> {
     match claims.get(name) {
         None => Ok(None),
-        Some(Value::Number(n)) => match n.as_f64() {
-            Some(v) if v.is_finite() => Ok(Some(v)),
-            _ => Err(bad_type(name, "a number")),
-        },
+        Some(Value::Number(n)) => NumericDate::from_json_number(n.as_str())
+            .map(Some)
+            .ok_or_else(|| bad_type(name, "a number of seconds in range")),
         Some(_) => Err(bad_type(name, "a number")),
     }
 }
@@ -86,28 +86,28 @@ pub fn check_expiry(claims: &Map, now: u64, skew: u64) -> Result<u64> {
             "the token has no \"exp\"; tokens without an expiry are refused",
         )
     })?;
-    if (now as f64) >= exp + skew as f64 {
+    // `now` is whole seconds, so `now >= exp + skew` is `now >= ceil(exp) + skew`.
+    if i128::from(now) >= i128::from(exp.ceil()) + i128::from(skew) {
         return Err(Error::new(
             ErrorCode::TokenExpired,
             format!(
                 "the token expired at {} (now {now}, {skew}s skew allowed)",
-                whole_seconds_down(exp)
+                exp.floor()
             ),
         ));
     }
-    Ok(exp.max(0.0).floor() as u64)
+    Ok(u64::try_from(exp.floor()).unwrap_or(0))
 }
 
 /// RFC 7519 §4.1.5: when `nbf` is present the token must not be used before it.
 pub fn check_not_before(claims: &Map, now: u64, skew: u64) -> Result<()> {
     match numeric_date(claims, "nbf")? {
-        Some(nbf) if (now as f64) + (skew as f64) < nbf => Err(Error::new(
-            ErrorCode::TokenNotYetValid,
-            format!(
-                "the token is not valid before {} (now {now})",
-                whole_seconds_up(nbf)
-            ),
-        )),
+        Some(nbf) if i128::from(now) + i128::from(skew) < i128::from(nbf.ceil()) => {
+            Err(Error::new(
+                ErrorCode::TokenNotYetValid,
+                format!("the token is not valid before {} (now {now})", nbf.ceil()),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -116,13 +116,15 @@ pub fn check_not_before(claims: &Map, now: u64, skew: u64) -> Result<()> {
 /// forged token; either way it is refused.
 pub fn check_issued_at(claims: &Map, now: u64, skew: u64) -> Result<()> {
     match numeric_date(claims, "iat")? {
-        Some(iat) if iat > (now as f64) + (skew as f64) => Err(Error::new(
-            ErrorCode::IssuedInFuture,
-            format!(
-                "the token claims to be issued at {}, in the future (now {now})",
-                whole_seconds_up(iat)
-            ),
-        )),
+        Some(iat) if i128::from(iat.ceil()) > i128::from(now) + i128::from(skew) => {
+            Err(Error::new(
+                ErrorCode::IssuedInFuture,
+                format!(
+                    "the token claims to be issued at {}, in the future (now {now})",
+                    iat.ceil()
+                ),
+            ))
+        }
         _ => Ok(()),
     }
 }
@@ -196,19 +198,6 @@ pub fn is_uuid(s: &str) -> bool {
     }) && groups.next().is_none()
 }
 
-/// A NumericDate in whole seconds for a message: messages print integers only, since
-/// formatting floats would add kilobytes to the wasm builds for a fraction nobody reads.
-/// Rounded down for `exp` (the token was already expired then) and up for `nbf` and `iat`
-/// (the first whole second the time is reached), so the message never contradicts the
-/// check. `as` saturates, which is fine for times far outside any real token's.
-fn whole_seconds_down(t: f64) -> i64 {
-    t.floor() as i64
-}
-
-fn whole_seconds_up(t: f64) -> i64 {
-    t.ceil() as i64
-}
-
 fn bad_type(name: &str, expected: &str) -> Error {
     Error::new(
         ErrorCode::MissingClaim,
@@ -246,6 +235,22 @@ mod tests {
     }
 
     #[test]
+    fn fractional_dates_compare_exactly() {
+        // exp 1000.5: still valid at 1000, expired at 1001.
+        let c = claims(json!({"exp": 1000.5, "nbf": 1000.5, "iat": 1000.5}));
+        assert_eq!(check_expiry(&c, 1000, 0).unwrap(), 1000);
+        assert!(check_expiry(&c, 1001, 0).is_err());
+        // nbf/iat 1000.5: not yet at 1000, fine from 1001.
+        assert!(check_not_before(&c, 1000, 0).is_err());
+        assert!(check_not_before(&c, 1001, 0).is_ok());
+        assert!(check_issued_at(&c, 1000, 0).is_err());
+        assert!(check_issued_at(&c, 1001, 0).is_ok());
+        // Exponent forms are dates too.
+        let c = claims(json!({"exp": 1.7e9}));
+        assert_eq!(check_expiry(&c, 1_600_000_000, 0).unwrap(), 1_700_000_000);
+    }
+
+    #[test]
     fn messages_give_whole_seconds() {
         let e = check_expiry(&claims(json!({"exp": 1000.75})), 2000, 0).unwrap_err();
         assert!(e.message().contains("expired at 1000 "), "{}", e.message());
@@ -256,10 +261,12 @@ mod tests {
     }
 
     #[test]
-    fn infinite_numeric_date_is_refused() {
-        let c = crate::json::parse(br#"{"exp":1e400}"#).unwrap();
-        let e = check_expiry(c.as_object().unwrap(), 0, 60).unwrap_err();
-        assert_eq!(e.code(), ErrorCode::MissingClaim);
+    fn out_of_range_numeric_date_is_refused() {
+        for text in [r#"{"exp":1e400}"#, r#"{"exp":1e19}"#] {
+            let c = crate::json::parse(text.as_bytes()).unwrap();
+            let e = check_expiry(c.as_object().unwrap(), 0, 60).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MissingClaim, "{text}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod checks;
 pub mod cognito;
 pub mod entra;
 pub mod key;
+pub mod numeric_date;
 pub mod parse;
 pub mod signature;
 
