@@ -16,7 +16,7 @@ mod read;
 mod value;
 mod write;
 
-pub use read::{parse, JsonError, MAX_DEPTH};
+pub use read::{parse, JsonError, MAX_DEPTH, MAX_MEMBERS};
 pub use value::{Map, Number, Value};
 
 /// Tests build claims with `serde_json::json!`; this turns one into the tree read here.

@@ -9,6 +9,10 @@ use super::write::write_string;
 /// levels; the bound keeps the recursive reader's stack use small and fixed.
 pub const MAX_DEPTH: usize = 64;
 
+/// How many members one object may have. Real ones have a few dozen (claim sets, discovery
+/// documents); the bound keeps the sorted insert's shifting small on hostile input.
+pub const MAX_MEMBERS: usize = 256;
+
 /// Why a text is not accepted, and where (a byte offset into the input).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonError {
@@ -34,11 +38,7 @@ impl fmt::Display for JsonError {
             Some(name) => {
                 let mut quoted = String::new();
                 write_string(name, &mut quoted);
-                write!(
-                    f,
-                    "{} {quoted} in the object at byte {}",
-                    self.reason, self.offset
-                )
+                write!(f, "{} {quoted} at byte {}", self.reason, self.offset)
             }
             None => write!(f, "{} at byte {}", self.reason, self.offset),
         }
@@ -51,8 +51,8 @@ impl std::error::Error for JsonError {}
 ///
 /// Refused: invalid UTF-8, comments, trailing commas, leading zeros, `NaN`/`Infinity`,
 /// single quotes, unescaped control characters in strings, lone surrogates in `\u`
-/// escapes, anything after the value, nesting deeper than [`MAX_DEPTH`], and an object
-/// naming one member twice.
+/// escapes, anything after the value, nesting deeper than [`MAX_DEPTH`], an object with
+/// more than [`MAX_MEMBERS`] members, and an object naming one member twice.
 ///
 /// Duplicate names are refused rather than resolved. RFC 8259 §4 leaves their meaning
 /// open, and readers disagree (`JSON.parse`, jose and serde_json keep the last, others the
@@ -171,41 +171,44 @@ impl Reader<'_> {
 
     fn object(&mut self, depth: usize) -> Result<Value, JsonError> {
         self.enter(depth)?;
-        let start = self.pos;
         self.pos += 1; // `{`
-        let mut members = Vec::new();
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
             return Ok(Value::Object(Map::new()));
         }
+        // Claim sets and provider answers have a dozen or two members: one allocation.
+        let mut map = Map::with_capacity(16);
         loop {
             self.skip_whitespace();
+            let name_at = self.pos;
             if self.peek() != Some(b'"') {
                 return Err(self.error("expected a member name (a string)"));
+            }
+            if map.len() == MAX_MEMBERS {
+                return Err(self.error("an object has too many members"));
             }
             let name = self.string()?;
             self.skip_whitespace();
             self.expect(b':', "expected ':' after a member name")?;
-            members.push((name, self.value(depth)?));
+            let value = self.value(depth)?;
+            if let Err(name) = map.insert_new(name, value) {
+                return Err(JsonError {
+                    offset: name_at,
+                    reason: "duplicate member name",
+                    name: Some(name),
+                });
+            }
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
                 Some(b'}') => {
                     self.pos += 1;
-                    break;
+                    return Ok(Value::Object(map));
                 }
                 _ => return Err(self.error("expected ',' or '}' in an object")),
             }
         }
-        // Sorting once per object keeps the duplicate check O(n log n) on hostile input.
-        Map::from_members(members)
-            .map(Value::Object)
-            .map_err(|name| JsonError {
-                offset: start,
-                reason: "duplicate member name",
-                name: Some(name),
-            })
     }
 
     /// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.

@@ -121,12 +121,12 @@ fn refuses_invalid_utf8() {
 fn refuses_duplicate_member_names() {
     let e = refused(br#"{"aud":"a","sub":"s","aud":"b"}"#);
     assert_eq!(e.reason(), "duplicate member name");
-    assert_eq!(e.offset(), 0);
+    assert_eq!(e.offset(), 21);
     assert!(e.to_string().contains("\"aud\""), "{e}");
     // Names are compared after unescaping: `\u0061ud` is `aud`.
     refused(br#"{"aud":"a","\u0061ud":"b"}"#);
     // Nested objects too, and the same name in sibling objects is fine.
-    assert_eq!(refused(br#"{"x":{"k":1,"k":1}}"#).offset(), 5);
+    assert_eq!(refused(br#"{"x":{"k":1,"k":1}}"#).offset(), 12);
     ok(r#"[{"k":1},{"k":2}]"#);
 }
 
@@ -144,6 +144,21 @@ fn bounds_nesting_depth() {
     refused(objects.as_bytes());
     // Far deeper input is refused at the bound, without recursing further.
     refused("[".repeat(100_000).as_bytes());
+}
+
+#[test]
+fn bounds_members_per_object() {
+    let object = |n: usize| {
+        let members: Vec<String> = (0..n).map(|i| format!("\"m{i}\":{i}")).collect();
+        format!("{{{}}}", members.join(","))
+    };
+    let full = ok(&object(MAX_MEMBERS));
+    assert_eq!(full.as_object().map(Map::len), Some(MAX_MEMBERS));
+    assert_eq!(full.get("m7").and_then(Value::as_u64), Some(7));
+    let e = refused(object(MAX_MEMBERS + 1).as_bytes());
+    assert_eq!(e.reason(), "an object has too many members");
+    // Arrays have no such bound.
+    ok(&format!("[{}]", vec!["0"; 10 * MAX_MEMBERS].join(",")));
 }
 
 #[test]

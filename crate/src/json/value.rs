@@ -207,13 +207,20 @@ impl fmt::Display for Number {
 /// A JSON object: members in name order, each name at most once.
 ///
 /// A sorted `Vec` rather than a `BTreeMap`: claim sets are small, lookups are binary
-/// searches, and a second map type would add kilobytes of B-tree code to the wasm builds.
+/// searches, and a B-tree (or a sort) would add kilobytes of code to the wasm builds.
+/// Inserting shifts the members after the new one; the reader bounds that cost with
+/// [`super::MAX_MEMBERS`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Map(Vec<(String, Value)>);
 
 impl Map {
     pub fn new() -> Self {
         Map(Vec::new())
+    }
+
+    /// Room for `members` without reallocating.
+    pub fn with_capacity(members: usize) -> Self {
+        Map(Vec::with_capacity(members))
     }
 
     fn find(&self, name: &str) -> Result<usize, usize> {
@@ -280,13 +287,15 @@ impl Map {
             .ok_or_else(|| format!("\"{name}\" is missing"))
     }
 
-    /// The reader's constructor: members in document order, sorted here. A name given
-    /// twice is handed back (and no map made).
-    pub(super) fn from_members(mut members: Vec<(String, Value)>) -> Result<Self, String> {
-        members.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        match members.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-            Some(pair) => Err(pair[0].0.clone()),
-            None => Ok(Map(members)),
+    /// The reader's insert: hands the name back (and changes nothing) when it is already
+    /// there.
+    pub(super) fn insert_new(&mut self, name: String, value: Value) -> Result<(), String> {
+        match self.find(&name) {
+            Ok(_) => Err(name),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                Ok(())
+            }
         }
     }
 }
