@@ -1,0 +1,41 @@
+//! The adapter's one door to JSON: everything it reads from JS text and writes back as
+//! text goes through [`parse`] and [`write`], so switching the JSON library is a change
+//! here only. Values are built by hand (no serde derive in the adapter).
+
+pub use serde_json::{Map, Value};
+
+/// A JSON document from JS text; the error says why it did not parse.
+pub fn parse(text: &str) -> Result<Value, String> {
+    serde_json::from_slice(text.as_bytes()).map_err(|e| e.to_string())
+}
+
+/// A value as JSON text.
+pub fn write(value: &Value) -> String {
+    // Serializing a `Value` cannot fail (its map keys are strings).
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// Unix seconds and other counts as a JSON number.
+pub fn number(n: u64) -> Value {
+    Value::from(n)
+}
+
+/// A string as a JSON value.
+pub fn string(s: &str) -> Value {
+    Value::String(s.to_owned())
+}
+
+/// An object from `(name, value)` members.
+pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
+    Value::Object(
+        members
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect(),
+    )
+}
+
+/// `Some(s)` as a string, `None` as `null`.
+pub fn optional(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, string)
+}
