@@ -254,18 +254,12 @@ export class EntraAuth {
     read(answer, () => this.#core.readDiscovery(answer.status, answer.body));
   }
 
-  /** Fetches the ID token's signing key when the core asks for it, then asks WebCrypto for
-   * the signature's verdict (false when the grant holds no ID token). */
+  /** Fetches the ID token's key set when the core asks for it, then asks WebCrypto for the
+   * signature's verdict (false when the grant holds no ID token). */
   async #verify(grant) {
-    for (let request; (request = this.#core.keyRequest(grant, now())); ) {
-      let answer;
-      try {
-        answer = await send(request);
-      } catch (error) {
-        this.#core.keysUnreachable(grant, error.message, now());
-        continue;
-      }
-      this.#core.storeKeys(grant, answer.status, answer.body, now());
+    for (let request; (request = this.#core.keyRequest(grant)); ) {
+      const answer = await send(request);
+      this.#core.storeKeys(grant, answer.status, answer.body);
     }
     return grant.alg ? verifySignature(grant.alg, grant.jwk, grant.data, grant.signature) : false;
   }

@@ -9,11 +9,11 @@ use wasm_bindgen::prelude::*;
 
 use super::fault::{thrown, Thrown};
 use super::jwk::to_jwk;
+use super::keyset::{jwks_url, PageKeys};
 use super::session::{account, Session};
 use crate::entra::{HttpMethod, HttpRequest, TokenResponse};
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::{EntraVerifier, Pending, SignatureJob, TokenVerifier};
-use crate::keys::{KeyCache, KeyFetch, KeyLookup};
 
 /// What the tokens are for.
 #[derive(Debug)]
@@ -29,11 +29,11 @@ pub enum Purpose {
 enum Check {
     /// No ID token came (a refresh may omit it): nothing to verify.
     NoIdToken,
-    /// Pre-checked; its key is being looked up (`fetch`: the one fetch asked for).
+    /// Pre-checked; its key is being looked up (`fetched`: the one fetch was asked for).
     NeedsKey {
         verifier: EntraVerifier,
         pending: Pending,
-        fetch: Option<KeyFetch>,
+        fetched: bool,
     },
     /// Bound to its key: waiting for the signature verdict.
     Signature {
@@ -67,7 +67,7 @@ impl Grant {
             Some(id_token) => Check::NeedsKey {
                 pending: verifier.precheck(id_token.secret())?,
                 verifier,
-                fetch: None,
+                fetched: false,
             },
             None => Check::NoIdToken,
         };
@@ -80,65 +80,46 @@ impl Grant {
 
     /// The request for the signing key, or `None` once the key is bound (or none is
     /// needed). One fetch at most: a kid the fresh key set lacks is `unknown_kid`.
-    pub fn key_request(&mut self, keys: &mut KeyCache, now: u64) -> Result<Option<HttpRequest>> {
-        let Check::NeedsKey { pending, fetch, .. } = &mut self.check else {
+    pub fn key_request(&mut self, keys: &PageKeys) -> Result<Option<HttpRequest>> {
+        let Check::NeedsKey {
+            pending, fetched, ..
+        } = &mut self.check
+        else {
             return Ok(None);
         };
-        match keys.lookup(pending.key_ref(), now) {
-            KeyLookup::Found(key) => {
-                let Check::NeedsKey {
-                    verifier, pending, ..
-                } = std::mem::replace(&mut self.check, Check::Used)
-                else {
-                    return Err(used());
-                };
-                let job = pending.signature_job(&key)?;
-                self.check = Check::Signature { verifier, job };
-                Ok(None)
-            }
-            KeyLookup::Unavailable(error) => Err(error),
-            KeyLookup::Fetch(_) if fetch.is_some() => Err(Error::new(
+        let key_ref = pending.key_ref();
+        if let Some(key) = keys.find(key_ref) {
+            let key = key.clone();
+            let Check::NeedsKey {
+                verifier, pending, ..
+            } = std::mem::replace(&mut self.check, Check::Used)
+            else {
+                return Err(used());
+            };
+            let job = pending.signature_job(&key)?;
+            self.check = Check::Signature { verifier, job };
+            return Ok(None);
+        }
+        if *fetched {
+            return Err(Error::new(
                 ErrorCode::UnknownKid,
-                format!(
-                    "the tenant's key set has no key {:?}",
-                    pending.key_ref().kid
-                ),
-            )),
-            KeyLookup::Fetch(next) => {
-                let request = HttpRequest {
-                    method: HttpMethod::Get,
-                    url: next.url.clone(),
-                    headers: vec![("Accept".to_owned(), "application/json".to_owned())],
-                    body: None,
-                };
-                *fetch = Some(next);
-                Ok(Some(request))
-            }
+                format!("the tenant's key set has no key {:?}", key_ref.kid),
+            ));
         }
+        *fetched = true;
+        Ok(Some(HttpRequest {
+            method: HttpMethod::Get,
+            url: jwks_url(key_ref)?.to_owned(),
+            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
+            body: None,
+        }))
     }
 
-    fn fetch(&self) -> Option<&KeyFetch> {
+    /// The key set URL this grant's token names.
+    pub fn key_url(&self) -> Result<&str> {
         match &self.check {
-            Check::NeedsKey { fetch, .. } => fetch.as_ref(),
-            _ => None,
-        }
-    }
-
-    /// The answer to [`Grant::key_request`].
-    pub fn store_keys(&self, keys: &mut KeyCache, status: u16, body: &str, now: u64) {
-        if let Some(fetch) = self.fetch() {
-            keys.store_response(fetch, status, body.as_bytes(), now);
-        }
-    }
-
-    /// [`Grant::key_request`] got no answer.
-    pub fn keys_unreachable(&self, keys: &mut KeyCache, why: &str, now: u64) {
-        if let Some(fetch) = self.fetch() {
-            let error = Error::new(
-                ErrorCode::KeyFetchFailed,
-                format!("the tenant's key set could not be fetched: {why}"),
-            );
-            keys.store_failure(fetch, error, now);
+            Check::NeedsKey { pending, .. } => jwks_url(pending.key_ref()),
+            _ => Err(used()),
         }
     }
 
