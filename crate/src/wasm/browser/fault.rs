@@ -9,7 +9,7 @@ use crate::error::Error;
 
 /// What a failed export throws.
 pub fn fault(error: Error) -> JsValue {
-    let shape = json::object([
+    let shape = json::object(vec![
         ("code", json::string(error.code().as_str())),
         ("message", json::string(error.message())),
     ]);

@@ -44,8 +44,9 @@ enum Check {
     Used,
 }
 
-/// Tokens from the token endpoint on their way to becoming a session.
-#[wasm_bindgen]
+/// Tokens from the token endpoint on their way to becoming a session (internal to the
+/// package, like [`super::Core`]).
+#[wasm_bindgen(skip_typescript)]
 #[derive(Debug)]
 pub struct Grant {
     tokens: TokenResponse,

@@ -25,14 +25,14 @@ pub fn string(s: &str) -> Value {
     Value::String(s.to_owned())
 }
 
-/// An object from `(name, value)` members.
-pub fn object<const N: usize>(members: [(&str, Value); N]) -> Value {
-    Value::Object(
-        members
-            .into_iter()
-            .map(|(name, value)| (name.to_owned(), value))
-            .collect(),
-    )
+/// An object from `(name, value)` members. Inserted one by one: collecting into the map
+/// would compile a sort for every call site's array length.
+pub fn object(members: Vec<(&str, Value)>) -> Value {
+    let mut object = Map::new();
+    for (name, value) in members {
+        object.insert(name.to_owned(), value);
+    }
+    Value::Object(object)
 }
 
 /// `Some(s)` as a string, `None` as `null`.

@@ -11,7 +11,7 @@ use crate::jwt::PublicKey;
 pub fn to_jwk(key: &PublicKey) -> String {
     let b64 = |bytes: &[u8]| json::string(&URL_SAFE_NO_PAD.encode(bytes));
     let jwk = match key {
-        PublicKey::Rsa(rsa) => json::object([
+        PublicKey::Rsa(rsa) => json::object(vec![
             ("kty", json::string("RSA")),
             ("alg", json::string("RS256")),
             ("n", b64(rsa.modulus())),
@@ -20,7 +20,7 @@ pub fn to_jwk(key: &PublicKey) -> String {
         PublicKey::P256(p256) => {
             // The uncompressed SEC1 point is 0x04 ‖ x ‖ y, 32 bytes each.
             let point = p256.sec1();
-            json::object([
+            json::object(vec![
                 ("kty", json::string("EC")),
                 ("crv", json::string("P-256")),
                 ("x", b64(&point[1..33])),

@@ -80,7 +80,7 @@ pub fn start(
     now: u64,
 ) -> Result<String> {
     let request = build_authorize_url(authority, secrets(entropy)?, options, now);
-    Ok(json::write(&json::object([
+    Ok(json::write(&json::object(vec![
         ("url", json::string(&request.url)),
         ("state", json::string(request.pending.state.secret())),
         ("pending", json::string(&request.pending.to_json()?)),
@@ -116,7 +116,7 @@ pub fn callback(url: &str) -> String {
     if !is_callback {
         return String::new();
     }
-    json::write(&json::object([
+    json::write(&json::object(vec![
         ("state", json::optional(state.as_deref())),
         ("address", json::string(&strip_callback_params(url))),
     ]))

@@ -56,7 +56,7 @@ fn request_json(request: &HttpRequest) -> String {
         .iter()
         .map(|(name, value)| Value::Array(vec![json::string(name), json::string(value)]))
         .collect();
-    json::write(&json::object([
+    json::write(&json::object(vec![
         ("method", json::string(request.method.as_str())),
         ("url", json::string(&request.url)),
         ("headers", Value::Array(headers)),
@@ -65,8 +65,9 @@ fn request_json(request: &HttpRequest) -> String {
 }
 
 /// The app's settings and what this page learned: the provider's endpoints and keys. One
-/// per `EntraAuth`; internal to the package (its JS class wraps it).
-#[wasm_bindgen]
+/// per `EntraAuth`; internal to the package (its JS class wraps it), so it stays out of the
+/// generated `.d.ts`, which carries the data shapes only.
+#[wasm_bindgen(skip_typescript)]
 pub struct Core {
     config: BrowserConfig,
     endpoints: Option<Endpoints>,

@@ -152,7 +152,7 @@ impl Session {
     }
 
     pub fn to_json(&self) -> String {
-        json::write(&json::object([
+        json::write(&json::object(vec![
             ("access_token", json::string(&self.access_token)),
             ("access_expires_at", json::number(self.access_expires_at)),
             ("access_obtained_at", json::number(self.access_obtained_at)),
