@@ -1,6 +1,8 @@
-// The package's size for a typical app's import: one entry that imports EntraAuth and
-// calls login / handleRedirect / accessToken, bundled and minified with esbuild, plus the
-// .wasm after wasm-opt -Oz; each gzip -9. `node size.mjs` after `bash build.sh`.
+// The package's size for a typical app's import: one entry that imports EntraAuth from the
+// package's web entry (src/web.js: the JS class, its WebCrypto step and the wasm-bindgen
+// glue) and constructs it, calls handleRedirect / login / accessToken / exchangeObo,
+// bundled and minified with esbuild, plus the .wasm after wasm-opt -Oz; each gzip -9.
+// `node size.mjs` after `bash build.sh`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +14,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'entra-edge-auth-size-'));
 const entry = path.join(dir, 'app.js');
 fs.writeFileSync(entry, `
-import init, { EntraAuth } from ${JSON.stringify(path.join(here, 'pkg-web/entra_edge_auth.js'))};
+import init, { EntraAuth } from ${JSON.stringify(path.join(here, 'src/web.js'))};
 await init();
 const auth = new EntraAuth({ tenantId: 'x', clientId: 'y', redirectUri: location.origin + '/' });
 const account = await auth.handleRedirect();
@@ -27,7 +29,7 @@ const js = fs.readFileSync(bundle);
 const wasm = fs.readFileSync(path.join(here, 'pkg-web/entra_edge_auth_bg.wasm'));
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const rows = [
-  ['JS glue (minified)', js.length, gz(js)],
+  ['JS (class + glue, min)', js.length, gz(js)],
   ['wasm (wasm-opt -Oz)', wasm.length, gz(wasm)],
 ];
 rows.push(['total', rows[0][1] + rows[1][1], rows[0][2] + rows[1][2]]);

@@ -38,5 +38,5 @@ pub mod rust_crypto;
 pub use error::{Error, ErrorCode, Result};
 pub use tuning::Tuning;
 
-#[cfg(feature = "wasm")]
+#[cfg(any(feature = "wasm", feature = "browser"))]
 pub mod wasm;

@@ -11,8 +11,6 @@
 //! through Microsoft Graph to map groups to roles) is the most common failure, so any
 //! error that smells of consent becomes `consent_required` with that advice.
 
-use serde::{Deserialize, Serialize};
-
 use crate::entra::types::{AccessToken, IdToken, RefreshToken, TenantId};
 use crate::entra::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
@@ -53,14 +51,10 @@ impl OboRequest {
 }
 
 /// The tokens the OBO endpoint returns. `Debug` redacts them.
-///
-/// The core reads them with [`OboTokens::from_json`]; the serde derives serve only the
-/// browser adapter's session storage until that adapter stops using serde.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct OboTokens {
     pub access_token: AccessToken,
     pub id_token: IdToken,
-    #[serde(default)]
     pub refresh_token: Option<RefreshToken>,
     pub expires_in: u64,
     pub stackflow_user_id: String,

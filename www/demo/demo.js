@@ -1,6 +1,6 @@
 // The demo page: plain JS around the package. It shows each step as it happens and puts
 // every error on the page (code + what to do), never only in the console.
-import init, { EntraAuth } from '../pkg-web/entra_edge_auth.js';
+import init, { EntraAuth } from '../src/web.js';
 
 const $ = (id) => document.getElementById(id);
 const SETTINGS_KEY = 'entra-edge-auth-demo:settings'; // settings only: never tokens

@@ -6,15 +6,12 @@ use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use serde::{Deserialize, Serialize};
 
 use super::uri::{self, UrlRule};
 use crate::error::{Error, ErrorCode, Result};
 use crate::random::random_32;
 
-/// A secret string: redacted `Debug`, `.secret()` accessor. The tokens also derive serde
-/// (a newtype, so a plain string in JSON) for the browser adapter's session storage only;
-/// the core reads and writes them as text.
+/// A secret string: redacted `Debug`, `.secret()` accessor.
 macro_rules! secret_string {
     ($(#[$doc:meta])* $name:ident $(, $derive:ident)*) => {
         $(#[$doc])*
@@ -47,24 +44,18 @@ secret_string!(
 secret_string!(
     /// An access token (RFC 6749 §1.4).
     AccessToken,
-    Clone,
-    Serialize,
-    Deserialize
+    Clone
 );
 secret_string!(
     /// A refresh token (RFC 6749 §1.5). Entra's SPA refresh tokens live 24 hours.
     RefreshToken,
-    Clone,
-    Serialize,
-    Deserialize
+    Clone
 );
 secret_string!(
     /// An OpenID Connect ID token (OIDC Core §2), still unverified as far as this type
     /// knows: hand it to [`crate::jwt`] before trusting it.
     IdToken,
-    Clone,
-    Serialize,
-    Deserialize
+    Clone
 );
 secret_string!(
     /// The `state` parameter (RFC 6749 §10.12): binds the callback to the browser that

@@ -1,75 +1,49 @@
-//! The constructor's settings, read from the JS object and checked once.
+//! The constructor's settings, read from the JSON text of the JS config object and
+//! checked once; each error names the field.
 
-use serde::Deserialize;
+use wasm_bindgen::prelude::*;
 
+use super::json::{self, Map, Value};
 use crate::entra::{AuthorityConfig, ClientId, TenantId};
 use crate::error::{Error, ErrorCode, Result};
 
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CONFIG: &'static str = r#"
+/** Settings for {@link EntraAuth}. */
+export interface EntraAuthConfig {
+  /** Directory (tenant) id: a GUID, or "organizations" / "common" for multi-tenant apps. */
+  tenantId: string;
+  /** Application (client) id of the app registration (platform "Single-page application"). */
+  clientId: string;
+  /** Exactly as registered under the SPA platform, e.g. "https://app.example.com/auth/callback". */
+  redirectUri: string;
+  /** Space-separated or a list; "openid" is always added.
+   *  Default "openid profile email offline_access". Add your API's scope
+   *  (e.g. "api://<api app id>/access_as_user") to get an access token the OBO endpoint accepts. */
+  scopes?: string | string[];
+  /** The OBO exchange endpoint (seed 003 contract), https (http only on loopback). */
+  oboEndpoint?: string;
+  /** Default "https://login.microsoftonline.com"; another cloud, or a local test provider. */
+  authorityHost?: string;
+  /** Where Entra sends the browser after logout; register it on the app. */
+  postLogoutRedirectUri?: string;
+  /** Where tokens are kept: "memory" (default; gone on reload) or "session" (sessionStorage,
+   *  this tab only). Never localStorage. */
+  storage?: "memory" | "session";
+}
+"#;
+
+const EXPECTED: &str = "expected tenantId, clientId, redirectUri and optional scopes, oboEndpoint, authorityHost, postLogoutRedirectUri, storage";
+
 /// Where tokens are kept. Never `localStorage`: it outlives the tab and every script of
 /// the origin can read it for as long as it exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum TokenStorage {
     /// In this page's memory: gone on reload (the safest, and the default).
     #[default]
     Memory,
     /// In `sessionStorage`: survives reloads of this tab, not other tabs.
     Session,
-}
-
-/// `scopes` as a space-separated string or an array.
-///
-/// Read with a small visitor rather than `#[serde(untagged)]`, which buffers the value
-/// through serde's `Content` machinery (kilobytes of wasm).
-#[derive(Debug, Clone)]
-enum ScopeList {
-    Text(String),
-    List(Vec<String>),
-}
-
-impl<'de> Deserialize<'de> for ScopeList {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = ScopeList;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a space-separated string or an array of strings")
-            }
-            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ScopeList, E> {
-                Ok(ScopeList::Text(s.to_owned()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut seq: A,
-            ) -> Result<ScopeList, A::Error> {
-                let mut list = Vec::new();
-                while let Some(scope) = seq.next_element::<String>()? {
-                    list.push(scope);
-                }
-                Ok(ScopeList::List(list))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
-}
-
-/// The JS `EntraAuthConfig`, field for field.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct RawConfig {
-    tenant_id: String,
-    client_id: String,
-    redirect_uri: String,
-    #[serde(default)]
-    scopes: Option<ScopeList>,
-    #[serde(default)]
-    obo_endpoint: Option<String>,
-    #[serde(default)]
-    authority_host: Option<String>,
-    #[serde(default)]
-    post_logout_redirect_uri: Option<String>,
-    #[serde(default)]
-    storage: Option<TokenStorage>,
 }
 
 /// The checked settings.
@@ -81,32 +55,89 @@ pub struct BrowserConfig {
     pub storage: TokenStorage,
 }
 
+fn invalid(message: String) -> Error {
+    Error::new(
+        ErrorCode::InvalidConfig,
+        format!("EntraAuth config: {message}"),
+    )
+}
+
+/// A string member: absent, `null` and `""` are `None`; another type is an error.
+fn text(config: &Map, name: &str) -> Result<Option<String>> {
+    match config.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(invalid(format!("{name} must be a string"))),
+    }
+}
+
+fn required(config: &Map, name: &str) -> Result<String> {
+    text(config, name)?.ok_or_else(|| invalid(format!("missing {name} ({EXPECTED})")))
+}
+
+/// `scopes` as a space-separated string or an array of strings.
+fn scopes(config: &Map) -> Result<Option<String>> {
+    match config.get("scopes") {
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|scope| {
+                scope
+                    .as_str()
+                    .ok_or_else(|| invalid("scopes must be strings".to_owned()))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(|list| Some(list.join(" "))),
+        _ => text(config, "scopes"),
+    }
+}
+
+fn storage(config: &Map) -> Result<TokenStorage> {
+    match text(config, "storage")?.as_deref() {
+        None | Some("memory") => Ok(TokenStorage::Memory),
+        Some("session") => Ok(TokenStorage::Session),
+        Some(other) => Err(invalid(format!(
+            "storage {other:?} must be \"memory\" or \"session\" (tokens never go to localStorage)"
+        ))),
+    }
+}
+
 impl BrowserConfig {
     /// From the JSON text of the JS config object; an error names the field.
-    pub fn from_json(json: &str) -> Result<Self> {
-        let raw: RawConfig = serde_json::from_slice(json.as_bytes()).map_err(|e| {
-            Error::new(
-                ErrorCode::InvalidConfig,
-                format!("EntraAuth config: {e} (expected tenantId, clientId, redirectUri and optional scopes, oboEndpoint, authorityHost, postLogoutRedirectUri, storage)"),
-            )
-        })?;
-        let mut authority =
-            AuthorityConfig::new(&raw.tenant_id, &raw.client_id, &raw.redirect_uri)?;
-        if let Some(scopes) = raw.scopes {
-            let text = match scopes {
-                ScopeList::Text(text) => text,
-                ScopeList::List(list) => list.join(" "),
-            };
-            authority = authority.with_scopes(&text)?;
+    pub fn from_json(source: &str) -> Result<Self> {
+        let config = match json::parse(source) {
+            Ok(Value::Object(config)) => config,
+            _ => return Err(invalid(format!("not an object ({EXPECTED})"))),
+        };
+        const KNOWN: [&str; 8] = [
+            "tenantId",
+            "clientId",
+            "redirectUri",
+            "scopes",
+            "oboEndpoint",
+            "authorityHost",
+            "postLogoutRedirectUri",
+            "storage",
+        ];
+        if let Some(unknown) = config.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(invalid(format!("unknown field {unknown:?} ({EXPECTED})")));
         }
-        if let Some(host) = raw.authority_host.filter(|h| !h.is_empty()) {
+        let mut authority = AuthorityConfig::new(
+            &required(&config, "tenantId")?,
+            &required(&config, "clientId")?,
+            &required(&config, "redirectUri")?,
+        )?;
+        if let Some(scopes) = scopes(&config)? {
+            authority = authority.with_scopes(&scopes)?;
+        }
+        if let Some(host) = text(&config, "authorityHost")? {
             authority = authority.with_authority_host(&host)?;
         }
         Ok(BrowserConfig {
             authority,
-            obo_endpoint: raw.obo_endpoint.filter(|e| !e.is_empty()),
-            post_logout_redirect_uri: raw.post_logout_redirect_uri.filter(|u| !u.is_empty()),
-            storage: raw.storage.unwrap_or_default(),
+            obo_endpoint: text(&config, "oboEndpoint")?,
+            post_logout_redirect_uri: text(&config, "postLogoutRedirectUri")?,
+            storage: storage(&config)?,
         })
     }
 

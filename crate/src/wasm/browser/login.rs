@@ -1,0 +1,148 @@
+//! Starting a login and reading its callback: the authorize URL with the pending-login
+//! record the JS module keeps in `sessionStorage`, and the authorization code from the
+//! redirect back, checked against that record.
+
+use wasm_bindgen::prelude::*;
+
+use super::json::{self, Value};
+use crate::entra::{
+    build_authorize_url, strip_callback_params, AuthorityConfig, AuthorizationCode,
+    AuthorizeOptions, LoginSecrets, PendingLogin, Prompt,
+};
+use crate::error::{Error, ErrorCode, Result};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_LOGIN_OPTIONS: &'static str = r#"
+/** Options for {@link EntraAuth.login} and {@link EntraAuth.authorizeUrl}. */
+export interface LoginOptions {
+  prompt?: "login" | "none" | "consent" | "select_account";
+  /** Pre-fills the user name at Entra. */
+  loginHint?: string;
+  /** Skips home-realm discovery, e.g. "contoso.com". */
+  domainHint?: string;
+}
+"#;
+
+/// Random bytes one login takes: 32 each for the state, the nonce and the PKCE verifier.
+pub const LOGIN_ENTROPY_BYTES: usize = 96;
+
+/// `LoginOptions` from the JSON text of the JS object (`null` means none).
+pub fn login_options(text: &str) -> Result<AuthorizeOptions> {
+    let invalid = |why: &str| {
+        Error::new(
+            ErrorCode::InvalidConfig,
+            format!("login options: {why} (expected prompt, loginHint, domainHint)"),
+        )
+    };
+    let options = match json::parse(text) {
+        Ok(Value::Null) => return Ok(AuthorizeOptions::default()),
+        Ok(Value::Object(options)) => options,
+        _ => return Err(invalid("not an object")),
+    };
+    let mut parsed = AuthorizeOptions::default();
+    for (name, value) in &options {
+        let value = match value {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            _ => return Err(invalid(&format!("{name} must be a string"))),
+        };
+        match name.as_str() {
+            "prompt" => parsed.prompt = Some(Prompt::parse(&value)?),
+            "loginHint" => parsed.login_hint = Some(value),
+            "domainHint" => parsed.domain_hint = Some(value),
+            _ => return Err(invalid(&format!("unknown field {name:?}"))),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Splits the caller's random bytes into the login's three secrets.
+fn secrets(entropy: &[u8]) -> Result<LoginSecrets> {
+    let part =
+        |i: usize| -> Option<[u8; 32]> { entropy.get(i * 32..(i + 1) * 32)?.try_into().ok() };
+    match (entropy.len(), part(0), part(1), part(2)) {
+        (LOGIN_ENTROPY_BYTES, Some(state), Some(nonce), Some(verifier)) => {
+            Ok(LoginSecrets::from_entropy(state, nonce, verifier))
+        }
+        _ => Err(Error::new(
+            ErrorCode::InvalidConfig,
+            format!("a login needs {LOGIN_ENTROPY_BYTES} random bytes from crypto.getRandomValues"),
+        )),
+    }
+}
+
+/// `{"url", "state", "pending"}`: the authorize URL, the state to key the record by, and
+/// the pending-login record (JSON text, holding the PKCE verifier: it stays in this tab).
+pub fn start(
+    authority: &AuthorityConfig,
+    options: &AuthorizeOptions,
+    entropy: &[u8],
+    now: u64,
+) -> Result<String> {
+    let request = build_authorize_url(authority, secrets(entropy)?, options, now);
+    Ok(json::write(&json::object(vec![
+        ("url", json::string(&request.url)),
+        ("state", json::string(request.pending.state.secret())),
+        ("pending", json::string(&request.pending.to_json())),
+    ])))
+}
+
+/// Whether a stored pending login is past its ten minutes (or unreadable): drop it.
+pub fn is_stale(pending: &str, now: u64) -> bool {
+    PendingLogin::from_json(pending).map_or(true, |p| p.is_expired(now))
+}
+
+/// The query parameters of a URL (not its fragment).
+fn query_pairs(url: &str) -> form_urlencoded::Parse<'_> {
+    let before_fragment = url.split('#').next().unwrap_or("");
+    let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
+    form_urlencoded::parse(query.as_bytes())
+}
+
+/// `""` when `url` is not a callback (no `code` or `error`); else `{"state", "address"}`:
+/// the state to look the pending login up by (`null` when absent) and the URL without the
+/// callback parameters, for the address bar, so that neither a reload nor the history
+/// replays the code.
+pub fn callback(url: &str) -> String {
+    let mut state = None;
+    let mut is_callback = false;
+    for (name, value) in query_pairs(url) {
+        match name.as_ref() {
+            "state" => state = Some(value.into_owned()),
+            "code" | "error" => is_callback = true,
+            _ => {}
+        }
+    }
+    if !is_callback {
+        return String::new();
+    }
+    json::write(&json::object(vec![
+        ("state", json::optional(state.as_deref())),
+        ("address", json::string(&strip_callback_params(url))),
+    ]))
+}
+
+/// The authorization code of the callback `url` for the pending login that was stored under
+/// its state (`None`: none was, or it was used already). Errors: `state_mismatch`,
+/// `unknown_state`, the provider's refusal (`access_denied`, …).
+pub fn authorization_code(
+    url: &str,
+    pending: Option<&str>,
+    now: u64,
+) -> Result<(AuthorizationCode, PendingLogin)> {
+    if !query_pairs(url).any(|(name, _)| name == "state") {
+        return Err(Error::new(
+            ErrorCode::StateMismatch,
+            "the callback has no state parameter",
+        ));
+    }
+    let pending = pending.ok_or_else(|| {
+        Error::new(
+            ErrorCode::UnknownState,
+            "this callback does not belong to a login started in this tab (unknown, already used or expired state): start the login again",
+        )
+    })?;
+    let pending = PendingLogin::from_json(pending)?;
+    let code = pending.complete(url, now)?;
+    Ok((code, pending))
+}

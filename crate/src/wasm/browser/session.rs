@@ -1,0 +1,193 @@
+//! The signed-in session as a record the JS module keeps (in memory, or as text in
+//! `sessionStorage`), and the views of it JS hands to the app: the `Account` (made once,
+//! when the ID token was verified) and the `OboResult`.
+//!
+//! Record, JSON: `access_token`, `access_expires_at`, `access_obtained_at` (Unix seconds),
+//! `refresh_token` (or null), `id_token`, `account` (an `Account`), `obo` (an `OboResult`
+//! or null).
+
+use wasm_bindgen::prelude::*;
+
+use super::json::{self, Map, Value};
+use crate::error::{Error, ErrorCode, Result};
+use crate::jwt::VerifiedToken;
+use crate::obo::OboTokens;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_SESSION: &'static str = r#"
+/** The signed-in user, from the verified ID token. */
+export interface Account {
+  /** `preferred_username` (usually the UPN or e-mail). */
+  username: string;
+  name?: string;
+  email?: string;
+  /** `oid`: the user's object id in the directory. */
+  objectId: string;
+  /** `tid`: the directory the user signed in to. */
+  tenantId: string;
+  /** `sub`: the user's id for this app. */
+  subject: string;
+  /** `groups`, when the app registration emits them. */
+  groups: string[];
+  /** Always true: an account exists only after the ID token's signature (WebCrypto),
+   *  issuer, audience, nonce, expiry and tenant were checked. */
+  verified: true;
+  /** ID token expiry, Unix seconds. */
+  expiresAt: number;
+  /** Every verified ID token claim. */
+  claims: Record<string, unknown>;
+}
+
+/** What the OBO endpoint answered (seed 003), in JS naming. */
+export interface OboResult {
+  accessToken: string;
+  idToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+  /** Unix seconds. */
+  expiresAt: number;
+  /** `stackflow_user_id`. */
+  userId: string;
+  roles: string[];
+}
+"#;
+
+/// Refresh when less than this is left of the access token's life (MSAL uses the same five
+/// minutes), or half its lifetime for tokens shorter than ten minutes.
+const REFRESH_MARGIN_SECS: u64 = 300;
+
+/// A signed-in user's tokens and the account their ID token proved.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access_token: String,
+    pub access_expires_at: u64,
+    /// When the access token arrived: with `access_expires_at`, its lifetime.
+    pub access_obtained_at: u64,
+    pub refresh_token: Option<String>,
+    pub id_token: String,
+    /// An `Account` object.
+    pub account: Map,
+    /// An `OboResult` object, once exchanged.
+    pub obo: Option<Map>,
+}
+
+/// The `Account` view of a verified ID token's claims.
+pub fn account(verified: &VerifiedToken) -> Map {
+    let claims = &verified.claims;
+    let claim = |name: &str| claims.get(name).and_then(Value::as_str);
+    let text = |value: Option<&str>| json::string(value.unwrap_or_default());
+    let mut account = Map::new();
+    account.insert(
+        "username",
+        text(claim("preferred_username").or_else(|| claim("email"))),
+    );
+    for (member, name) in [("name", "name"), ("email", "email")] {
+        if let Some(value) = claim(name) {
+            account.insert(member, json::string(value));
+        }
+    }
+    account.insert("objectId", text(claim("oid")));
+    account.insert("tenantId", text(claim("tid")));
+    account.insert("subject", json::string(&verified.subject));
+    let groups = claims
+        .get("groups")
+        .filter(|g| g.as_array().is_some())
+        .cloned();
+    account.insert("groups", groups.unwrap_or(Value::Array(Vec::new())));
+    account.insert("verified", Value::Bool(true));
+    account.insert("expiresAt", json::number(verified.expires_at));
+    account.insert("claims", Value::Object(claims.clone()));
+    account
+}
+
+/// The `OboResult` view of the OBO answer that arrived at `now`.
+pub fn obo_result(tokens: &OboTokens, now: u64) -> Map {
+    let mut result = Map::new();
+    result.insert("accessToken", json::string(tokens.access_token.secret()));
+    result.insert("idToken", json::string(tokens.id_token.secret()));
+    if let Some(refresh) = &tokens.refresh_token {
+        result.insert("refreshToken", json::string(refresh.secret()));
+    }
+    result.insert("expiresIn", json::number(tokens.expires_in));
+    result.insert("expiresAt", json::number(tokens.expires_at(now)));
+    result.insert("userId", json::string(&tokens.stackflow_user_id));
+    let roles = tokens.roles.iter().map(|r| json::string(r)).collect();
+    result.insert("roles", Value::Array(roles));
+    result
+}
+
+fn not_signed_in() -> Error {
+    Error::new(
+        ErrorCode::LoginRequired,
+        "nobody is signed in: call login() first",
+    )
+}
+
+impl Session {
+    /// The record from its text; `login_required` when there is none or it is unreadable
+    /// (a session that cannot be read is no session).
+    pub fn read(text: Option<&str>) -> Result<Session> {
+        text.and_then(Session::from_json).ok_or_else(not_signed_in)
+    }
+
+    fn from_json(text: &str) -> Option<Session> {
+        let Ok(Value::Object(record)) = json::parse(text) else {
+            return None;
+        };
+        let string = |name: &str| record.get(name)?.as_str().map(str::to_owned);
+        let seconds = |name: &str| record.get(name)?.as_u64();
+        let object = |name: &str| match record.get(name) {
+            Some(Value::Object(map)) => Some(map.clone()),
+            _ => None,
+        };
+        Some(Session {
+            access_token: string("access_token")?,
+            access_expires_at: seconds("access_expires_at")?,
+            access_obtained_at: seconds("access_obtained_at")?,
+            refresh_token: string("refresh_token"),
+            id_token: string("id_token")?,
+            account: object("account")?,
+            obo: object("obo"),
+        })
+    }
+
+    pub fn to_json(&self) -> String {
+        json::write(&json::object(vec![
+            ("access_token", json::string(&self.access_token)),
+            ("access_expires_at", json::number(self.access_expires_at)),
+            ("access_obtained_at", json::number(self.access_obtained_at)),
+            (
+                "refresh_token",
+                json::optional(self.refresh_token.as_deref()),
+            ),
+            ("id_token", json::string(&self.id_token)),
+            ("account", Value::Object(self.account.clone())),
+            ("obo", self.obo.clone().map_or(Value::Null, Value::Object)),
+        ]))
+    }
+
+    /// A claim of the verified ID token.
+    pub fn claim(&self, name: &str) -> Option<&str> {
+        match self.account.get("claims") {
+            Some(Value::Object(claims)) => claims.get(name)?.as_str(),
+            _ => None,
+        }
+    }
+
+    /// The `sub` the session was verified for.
+    pub fn subject(&self) -> &str {
+        self.account
+            .get("subject")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Whether the access token still has more than the refresh margin to live.
+    pub fn is_fresh(&self, now: u64) -> bool {
+        let lifetime = self
+            .access_expires_at
+            .saturating_sub(self.access_obtained_at);
+        let margin = REFRESH_MARGIN_SECS.min(lifetime / 2);
+        now.saturating_add(margin) < self.access_expires_at
+    }
+}

@@ -1,0 +1,1 @@
+../../../../www/src/webcrypto.js

@@ -1,0 +1,2 @@
+export { EntraAuth } from './auth.js';
+export type { Account, EntraAuthConfig, EntraAuthError, EntraAuthErrorCode, LoginOptions, OboResult } from './auth.js';
