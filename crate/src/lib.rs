@@ -17,6 +17,7 @@
 //! adapter never calls (`alb` for the browser).
 
 pub mod error;
+pub mod quote;
 pub mod tuning;
 
 pub mod entra;

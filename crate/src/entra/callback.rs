@@ -13,12 +13,17 @@
 //!
 //! `iss` (RFC 9207, added by some providers), `session_state` and `client_info` (Entra)
 //! are not used.
+//!
+//! The parameters are kept in a `Vec` sorted by name (a callback has a handful; a
+//! `BTreeMap` costs the browser's wasm kilobytes), at most [`MAX_CALLBACK_PARAMS`] of them,
+//! so that a hostile URL with thousands cannot make the sorted inserts quadratic.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use super::errors::{Flow, ProviderError};
 use super::types::{AuthorizationCode, CsrfState};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 
 /// Parameters the callback consumes; removed from the address bar afterwards.
 const CALLBACK_PARAMS: &[&str] = &[
@@ -31,6 +36,9 @@ const CALLBACK_PARAMS: &[&str] = &[
     "iss",
     "client_info",
 ];
+
+/// More parameters than any provider sends (Entra sends up to five): `authorization_failed`.
+pub const MAX_CALLBACK_PARAMS: usize = 64;
 
 /// The query of a callback URL, or the query itself. A fragment is never part of it.
 fn query_of(callback: &str) -> &str {
@@ -46,16 +54,31 @@ fn query_of(callback: &str) -> &str {
 /// The authorization code from a callback (full URL or query string) for a login that
 /// sent `expected_state`. See the module docs for the order of checks.
 pub fn parse_callback(callback: &str, expected_state: &CsrfState) -> Result<AuthorizationCode> {
-    let mut params = BTreeMap::new();
+    let mut params = Vec::new();
     for (name, value) in form_urlencoded::parse(query_of(callback).as_bytes()) {
-        if params.insert(name.clone(), value).is_some() {
+        let Err(at) = params.binary_search_by(|(known, _)| Cow::cmp(known, &name)) else {
             return Err(Error::new(
                 ErrorCode::AuthorizationFailed,
-                format!("the callback repeats the parameter {name:?}, so it cannot be trusted"),
+                format!(
+                    "the callback repeats the parameter {}, so it cannot be trusted",
+                    quoted(&name)
+                ),
+            ));
+        };
+        if params.len() == MAX_CALLBACK_PARAMS {
+            return Err(Error::new(
+                ErrorCode::AuthorizationFailed,
+                format!("the callback has over {MAX_CALLBACK_PARAMS} parameters"),
             ));
         }
+        params.insert(at, (name, value));
     }
-    let get = |name: &str| params.get(name).map(|v| v.as_ref());
+    let get = |name: &str| {
+        let at = params
+            .binary_search_by(|(known, _)| known.as_ref().cmp(name))
+            .ok()?;
+        Some(params[at].1.as_ref())
+    };
 
     match get("state") {
         None => {
@@ -243,6 +266,18 @@ mod tests {
                 "{q}"
             );
         }
+    }
+
+    #[test]
+    fn rejects_more_parameters_than_any_provider_sends() {
+        let extras = |n: usize| (0..n).map(|i| format!("&x{i}=1")).collect::<String>();
+        let at_cap = format!("code=a&state=s7ate{}", extras(MAX_CALLBACK_PARAMS - 2));
+        assert!(code_of(&at_cap).is_ok());
+        let over = format!("code=a&state=s7ate{}", extras(MAX_CALLBACK_PARAMS - 1));
+        assert_eq!(
+            code_of(&over).unwrap_err().code(),
+            ErrorCode::AuthorizationFailed
+        );
     }
 
     #[test]

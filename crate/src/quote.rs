@@ -1,0 +1,58 @@
+//! A string in double quotes for error messages, so that an offending value shows where it
+//! starts and ends. Not `{:?}`: `str`'s `Debug` brings Unicode printability tables into the
+//! wasm builds (kilobytes); this escapes only what could blur the quotes or the line.
+
+use std::fmt::{self, Write};
+
+/// `value` in double quotes, with `"`, `\` and control characters escaped
+/// (`\"`, `\\`, `\n`, `\r`, `\t`, `\u{..}`).
+pub fn quoted(value: &str) -> Quoted<'_> {
+    Quoted(value)
+}
+
+/// See [`quoted`].
+pub struct Quoted<'a>(&'a str);
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for c in self.0.chars() {
+            match c {
+                '"' => f.write_str("\\\"")?,
+                '\\' => f.write_str("\\\\")?,
+                '\n' => f.write_str("\\n")?,
+                '\r' => f.write_str("\\r")?,
+                '\t' => f.write_str("\\t")?,
+                c if c.is_control() => write!(f, "\\u{{{:x}}}", c as u32)?,
+                c => f.write_char(c)?,
+            }
+        }
+        f.write_char('"')
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::quoted;
+
+    #[test]
+    fn quotes_plain_text_as_is() {
+        assert_eq!(quoted("kid-1 é").to_string(), "\"kid-1 é\"");
+        assert_eq!(quoted("").to_string(), "\"\"");
+    }
+
+    #[test]
+    fn escapes_quotes_backslashes_and_control_characters() {
+        assert_eq!(
+            quoted("a\"b\\c\nd\re\tf\u{0}g\u{7f}").to_string(),
+            r#""a\"b\\c\nd\re\tf\u{0}g\u{7f}""#
+        );
+    }
+
+    #[test]
+    fn matches_debug_for_printable_ascii() {
+        for s in ["abc", "a\"b", "c\\d", "x\ny", "tab\there", "kid/1+2=3"] {
+            assert_eq!(quoted(s).to_string(), format!("{s:?}"));
+        }
+    }
+}
