@@ -14,6 +14,7 @@
 use crate::entra::types::{AccessToken, IdToken, RefreshToken, TenantId};
 use crate::entra::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::json::{self, Map, Value};
 
 /// The request body. Field order and names are the contract.
@@ -121,7 +122,7 @@ pub fn build_obo_request(
         |why| {
             Error::new(
                 ErrorCode::InvalidConfig,
-                format!("obo_endpoint {endpoint_url:?} {why}"),
+                format!("obo_endpoint {} {why}", quoted(endpoint_url)),
             )
         },
     )?;

@@ -10,6 +10,27 @@ pub fn quoted(value: &str) -> Quoted<'_> {
     Quoted(value)
 }
 
+/// `values` as `["a", "b"]`, each [`quoted`].
+pub fn quoted_list(values: &[String]) -> QuotedList<'_> {
+    QuotedList(values)
+}
+
+/// See [`quoted_list`].
+pub struct QuotedList<'a>(&'a [String]);
+
+impl fmt::Display for QuotedList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('[')?;
+        for (i, value) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            quoted(value).fmt(f)?;
+        }
+        f.write_char(']')
+    }
+}
+
 /// See [`quoted`].
 pub struct Quoted<'a>(&'a str);
 
@@ -33,7 +54,7 @@ impl fmt::Display for Quoted<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::quoted;
+    use super::{quoted, quoted_list};
 
     #[test]
     fn quotes_plain_text_as_is() {
@@ -47,6 +68,13 @@ mod tests {
             quoted("a\"b\\c\nd\re\tf\u{0}g\u{7f}").to_string(),
             r#""a\"b\\c\nd\re\tf\u{0}g\u{7f}""#
         );
+    }
+
+    #[test]
+    fn lists_like_debug() {
+        let list = ["a".to_owned(), "b\"c".to_owned()];
+        assert_eq!(quoted_list(&list).to_string(), format!("{list:?}"));
+        assert_eq!(quoted_list(&[]).to_string(), "[]");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::types::{ClientId, RedirectUri, TenantId, CONSUMERS_TENANT_GUID};
 use super::uri::{self, UrlRule};
 use super::{is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::json::{self, Map, Value};
 
 /// Entra's global cloud.
@@ -33,7 +34,7 @@ impl AuthorityHost {
         uri::check(trimmed, UrlRule::Base).map_err(|why| {
             Error::new(
                 ErrorCode::InvalidConfig,
-                format!("authority_host {value:?} {why}"),
+                format!("authority_host {} {why}", quoted(value)),
             )
         })?;
         Ok(AuthorityHost(trimmed.to_owned()))
@@ -72,7 +73,7 @@ impl Scopes {
             if !valid {
                 return Err(Error::new(
                     ErrorCode::InvalidConfig,
-                    format!("scope {scope:?} is not a valid scope token (RFC 6749 §3.3)"),
+                    format!("scope {} is not a valid scope token (RFC 6749 §3.3)", quoted(scope)),
                 ));
             }
             if !list.iter().any(|s| s == scope) {
@@ -150,7 +151,7 @@ impl Endpoints {
             Err(Error::new(
                 ErrorCode::IssuerMismatch,
                 format!(
-                    "the token's tid {tid:?} is not a tenant GUID, so no issuer can be derived"
+                    "the token's tid {} is not a tenant GUID, so no issuer can be derived", quoted(tid)
                 ),
             ))
         }

@@ -5,6 +5,7 @@ use super::authority::AuthorityConfig;
 use super::callback::parse_callback;
 use super::types::{AuthorizationCode, CsrfState, Nonce, RedirectUri};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::json::{self, Map, Value};
 use crate::pkce::{Pkce, PkceVerifier, CHALLENGE_METHOD};
 
@@ -39,7 +40,7 @@ impl Prompt {
             "select_account" => Ok(Prompt::SelectAccount),
             _ => Err(Error::new(
                 ErrorCode::InvalidConfig,
-                format!("prompt {value:?} must be one of login, none, consent, select_account"),
+                format!("prompt {} must be one of login, none, consent, select_account", quoted(value)),
             )),
         }
     }

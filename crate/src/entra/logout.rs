@@ -11,6 +11,7 @@ use super::authority::AuthorityConfig;
 use super::types::CsrfState;
 use super::uri::{self, UrlRule};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 
 /// Optional end-session parameters. Empty strings are treated as absent.
 #[derive(Debug, Clone, Default)]
@@ -39,7 +40,7 @@ pub fn build_logout_url(config: &AuthorityConfig, options: &LogoutOptions) -> Re
         uri::check(target, UrlRule::RedirectTarget).map_err(|why| {
             Error::new(
                 ErrorCode::InvalidConfig,
-                format!("post_logout_redirect_uri {target:?} {why}"),
+                format!("post_logout_redirect_uri {} {why}", quoted(target)),
             )
         })?;
         query.append_pair("post_logout_redirect_uri", target);

@@ -152,8 +152,8 @@ fn parse_token_response(status: u16, body: &str, flow: Flow) -> Result<TokenResp
         .map_err(|e| invalid(&format!("the token response did not parse: {e}")))?;
     if !raw.token_type.eq_ignore_ascii_case("bearer") {
         return Err(invalid(&format!(
-            "the token type is {:?}, not Bearer",
-            excerpt(&raw.token_type, 40)
+            "the token type is {}, not Bearer",
+            crate::quote::quoted(&excerpt(&raw.token_type, 40))
         )));
     }
     if raw.access_token.is_empty() {

@@ -9,6 +9,7 @@ use base64::Engine as _;
 
 use super::uri::{self, UrlRule};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::random::random_32;
 
 /// A secret string: redacted `Debug`, `.secret()` accessor.
@@ -134,7 +135,7 @@ impl TenantId {
             Ok(TenantId(lower))
         } else {
             Err(invalid_config(format!(
-                "tenant_id {value:?} must be a directory GUID, \"organizations\", \"common\" or \"consumers\""
+                "tenant_id {} must be a directory GUID, \"organizations\", \"common\" or \"consumers\"", quoted(value)
             )))
         }
     }
@@ -190,7 +191,7 @@ impl ClientId {
             Ok(ClientId(value.to_owned()))
         } else {
             Err(invalid_config(format!(
-                "client_id {value:?} must be non-empty, without whitespace, '/', '?' or '#'"
+                "client_id {} must be non-empty, without whitespace, '/', '?' or '#'", quoted(value)
             )))
         }
     }
@@ -228,7 +229,7 @@ pub struct RedirectUri(String);
 impl RedirectUri {
     pub fn new(value: &str) -> Result<Self> {
         uri::check(value, UrlRule::RedirectTarget)
-            .map_err(|why| invalid_config(format!("redirect_uri {value:?} {why}")))?;
+            .map_err(|why| invalid_config(format!("redirect_uri {} {why}", quoted(value))))?;
         Ok(RedirectUri(value.to_owned()))
     }
 

@@ -18,6 +18,7 @@ use super::checks::{self, required_str};
 use super::parse::{Padding, UntrustedToken};
 use super::{Algorithm, KeyRef, KeySource, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::identity::TokenSource;
 use crate::json::Value;
 use crate::tuning::Tuning;
@@ -46,7 +47,7 @@ impl AlbConfig {
         if !valid {
             return Err(Error::new(
                 ErrorCode::InvalidConfig,
-                format!("ALB_REGION {region:?} is not an AWS region name"),
+                format!("ALB_REGION {} is not an AWS region name", quoted(region)),
             ));
         }
         Ok(format!(
@@ -102,7 +103,7 @@ impl AlbVerifier {
         if !self.config.signers.iter().any(|s| s == signer) {
             return Err(Error::new(
                 ErrorCode::SignerMismatch,
-                format!("signer {signer:?} is not a configured load balancer"),
+                format!("signer {} is not a configured load balancer", quoted(signer)),
             ));
         }
         Ok(())
@@ -116,7 +117,7 @@ impl AlbVerifier {
             Some(client) if self.config.client_ids.iter().any(|c| c == client) => Ok(()),
             Some(client) => Err(Error::new(
                 ErrorCode::ClientMismatch,
-                format!("client {client:?} is not a configured client id"),
+                format!("client {} is not a configured client id", quoted(client)),
             )),
             None => Err(Error::new(
                 ErrorCode::ClientMismatch,
@@ -131,7 +132,10 @@ impl AlbVerifier {
             (Some(expected), Some(Value::String(iss))) if iss == expected => Ok(()),
             (Some(expected), Some(other)) => Err(Error::new(
                 ErrorCode::IssuerMismatch,
-                format!("header issuer {other} is not the expected {expected:?}"),
+                format!(
+                    "header issuer {other} is not the expected {}",
+                    quoted(expected)
+                ),
             )),
         }
     }

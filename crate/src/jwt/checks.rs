@@ -5,6 +5,7 @@ use super::key::Algorithm;
 use super::numeric_date::NumericDate;
 use super::parse::UntrustedToken;
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::{quoted, quoted_list};
 use crate::json::{Map, Value};
 
 /// RFC 7515 §4.1.1: `alg` must be exactly the one this source allows. `none`, `HS256`
@@ -15,7 +16,8 @@ pub fn check_algorithm(token: &UntrustedToken, allowed: Algorithm) -> Result<()>
         Some(Value::String(alg)) => Err(Error::new(
             ErrorCode::UnsupportedAlgorithm,
             format!(
-                "algorithm {alg:?} is not accepted here; only {} is",
+                "algorithm {} is not accepted here; only {} is",
+                quoted(alg),
                 allowed.as_str()
             ),
         )),
@@ -155,7 +157,11 @@ pub fn check_issuer(claims: &Map, expected: &str) -> Result<()> {
     if iss != expected {
         return Err(Error::new(
             ErrorCode::IssuerMismatch,
-            format!("issuer {iss:?} is not the expected {expected:?}"),
+            format!(
+                "issuer {} is not the expected {}",
+                quoted(iss),
+                quoted(expected)
+            ),
         ));
     }
     Ok(())
@@ -181,8 +187,9 @@ pub fn check_audience(claims: &Map, expected: &[String]) -> Result<()> {
         Err(Error::new(
             ErrorCode::AudienceMismatch,
             format!(
-                "audience {} is not one of the expected {expected:?}",
-                claims.get("aud").map(Value::to_string).unwrap_or_default()
+                "audience {} is not one of the expected {}",
+                claims.get("aud").map(Value::to_string).unwrap_or_default(),
+                quoted_list(expected)
             ),
         ))
     }

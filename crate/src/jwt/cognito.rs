@@ -10,6 +10,7 @@
 use super::checks::{self, required_str};
 use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::identity::TokenSource;
 use crate::tuning::Tuning;
 
@@ -97,7 +98,8 @@ impl CognitoVerifier {
             _ => Err(Error::new(
                 ErrorCode::TokenUseMismatch,
                 format!(
-                    "token_use {raw:?} is not accepted here (accepted: {})",
+                    "token_use {} is not accepted here (accepted: {})",
+                    quoted(raw),
                     self.config
                         .token_uses
                         .iter()
@@ -125,7 +127,7 @@ impl CognitoVerifier {
                 } else {
                     Err(Error::new(
                         ErrorCode::ClientMismatch,
-                        format!("client_id {client_id:?} is not a configured app client"),
+                        format!("client_id {} is not a configured app client", quoted(client_id)),
                     ))
                 }
             }

@@ -21,6 +21,7 @@
 use super::checks::{self, required_str};
 use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 use crate::identity::TokenSource;
 use crate::json::Value;
 use crate::tuning::Tuning;
@@ -140,13 +141,13 @@ impl EntraVerifier {
             Some(fixed) if !tid.eq_ignore_ascii_case(fixed) => {
                 return Err(Error::new(
                     ErrorCode::TenantMismatch,
-                    format!("tenant {tid:?} is not the configured tenant {fixed:?}"),
+                    format!("tenant {} is not the configured tenant {}", quoted(tid), quoted(fixed)),
                 ));
             }
             None if !is_guid(tid) => {
                 return Err(Error::new(
                     ErrorCode::TenantMismatch,
-                    format!("tid {tid:?} is not a tenant GUID"),
+                    format!("tid {} is not a tenant GUID", quoted(tid)),
                 ));
             }
             _ => {}
@@ -168,7 +169,7 @@ impl EntraVerifier {
                 if !self.config.audiences.iter().any(|a| a == azp) {
                     return Err(Error::new(
                         ErrorCode::AudienceMismatch,
-                        format!("azp {azp:?} is not this client"),
+                        format!("azp {} is not this client", quoted(azp)),
                     ));
                 }
             }

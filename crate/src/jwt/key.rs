@@ -283,7 +283,7 @@ pub fn parse_p256_pem(body: &[u8]) -> Result<PublicKey> {
         .map_err(|e| malformed(format!("not a PEM document: {e}")))?;
     if label != "PUBLIC KEY" {
         return Err(malformed(format!(
-            "PEM label is {label:?}, expected \"PUBLIC KEY\""
+            "PEM label is {}, expected \"PUBLIC KEY\"", crate::quote::quoted(&label)
         )));
     }
     let info = spki::SubjectPublicKeyInfoRef::try_from(der.as_slice())

@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 use super::json::{self, Map, Value};
 use crate::entra::{AuthorityConfig, ClientId, TenantId};
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CONFIG: &'static str = r#"
@@ -97,7 +98,7 @@ fn storage(config: &Map) -> Result<TokenStorage> {
         None | Some("memory") => Ok(TokenStorage::Memory),
         Some("session") => Ok(TokenStorage::Session),
         Some(other) => Err(invalid(format!(
-            "storage {other:?} must be \"memory\" or \"session\" (tokens never go to localStorage)"
+            "storage {} must be \"memory\" or \"session\" (tokens never go to localStorage)", quoted(other)
         ))),
     }
 }
@@ -120,7 +121,7 @@ impl BrowserConfig {
             "storage",
         ];
         if let Some(unknown) = config.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(invalid(format!("unknown field {unknown:?} ({EXPECTED})")));
+            return Err(invalid(format!("unknown field {} ({EXPECTED})", quoted(unknown))));
         }
         let mut authority = AuthorityConfig::new(
             &required(&config, "tenantId")?,

@@ -10,6 +10,7 @@ use crate::entra::{
     AuthorizeOptions, LoginSecrets, PendingLogin, Prompt,
 };
 use crate::error::{Error, ErrorCode, Result};
+use crate::quote::quoted;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_LOGIN_OPTIONS: &'static str = r#"
@@ -50,7 +51,7 @@ pub fn login_options(text: &str) -> Result<AuthorizeOptions> {
             "prompt" => parsed.prompt = Some(Prompt::parse(&value)?),
             "loginHint" => parsed.login_hint = Some(value),
             "domainHint" => parsed.domain_hint = Some(value),
-            _ => return Err(invalid(&format!("unknown field {name:?}"))),
+            _ => return Err(invalid(&format!("unknown field {}", quoted(name)))),
         }
     }
     Ok(parsed)
