@@ -16,6 +16,7 @@
 //! `#[serde(untagged)]` (it buffers through serde's `Content`); features leave out what an
 //! adapter never calls (`alb` for the browser).
 
+pub mod base64url;
 pub mod error;
 pub mod quote;
 pub mod tuning;

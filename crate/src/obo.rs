@@ -14,8 +14,8 @@
 use crate::entra::types::{AccessToken, IdToken, RefreshToken, TenantId};
 use crate::entra::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::quoted;
 use crate::json::{self, Map, Value};
+use crate::quote::quoted;
 
 /// The request body. Field order and names are the contract.
 #[derive(Debug, Clone)]

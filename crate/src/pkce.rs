@@ -8,8 +8,6 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, ErrorCode, Result};
@@ -50,7 +48,7 @@ impl PkceVerifier {
 
     /// RFC 7636 §4.1: 32 octets of entropy, base64url without padding → 43 characters.
     pub fn from_entropy(bytes: [u8; 32]) -> Self {
-        PkceVerifier(URL_SAFE_NO_PAD.encode(bytes))
+        PkceVerifier(crate::base64url::encode(&bytes))
     }
 
     pub fn secret(&self) -> &str {
@@ -80,7 +78,7 @@ impl PkceChallenge {
     /// RFC 7636 §4.2: `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))`.
     pub fn s256(verifier: &PkceVerifier) -> Self {
         let digest = Sha256::digest(verifier.secret().as_bytes());
-        PkceChallenge(URL_SAFE_NO_PAD.encode(digest))
+        PkceChallenge(crate::base64url::encode(&digest))
     }
 
     pub fn as_str(&self) -> &str {

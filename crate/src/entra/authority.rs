@@ -9,8 +9,8 @@ use super::types::{ClientId, RedirectUri, TenantId, CONSUMERS_TENANT_GUID};
 use super::uri::{self, UrlRule};
 use super::{is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::quoted;
 use crate::json::{self, Map, Value};
+use crate::quote::quoted;
 
 /// Entra's global cloud.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
@@ -73,7 +73,10 @@ impl Scopes {
             if !valid {
                 return Err(Error::new(
                     ErrorCode::InvalidConfig,
-                    format!("scope {} is not a valid scope token (RFC 6749 §3.3)", quoted(scope)),
+                    format!(
+                        "scope {} is not a valid scope token (RFC 6749 §3.3)",
+                        quoted(scope)
+                    ),
                 ));
             }
             if !list.iter().any(|s| s == scope) {
@@ -151,7 +154,8 @@ impl Endpoints {
             Err(Error::new(
                 ErrorCode::IssuerMismatch,
                 format!(
-                    "the token's tid {} is not a tenant GUID, so no issuer can be derived", quoted(tid)
+                    "the token's tid {} is not a tenant GUID, so no issuer can be derived",
+                    quoted(tid)
                 ),
             ))
         }

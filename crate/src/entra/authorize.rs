@@ -5,9 +5,9 @@ use super::authority::AuthorityConfig;
 use super::callback::parse_callback;
 use super::types::{AuthorizationCode, CsrfState, Nonce, RedirectUri};
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::quoted;
 use crate::json::{self, Map, Value};
 use crate::pkce::{Pkce, PkceVerifier, CHALLENGE_METHOD};
+use crate::quote::quoted;
 
 /// How long a started login may take before its callback is refused (seconds). Entra's
 /// authorization codes live about a minute after issue; ten minutes leaves room for
@@ -40,7 +40,10 @@ impl Prompt {
             "select_account" => Ok(Prompt::SelectAccount),
             _ => Err(Error::new(
                 ErrorCode::InvalidConfig,
-                format!("prompt {} must be one of login, none, consent, select_account", quoted(value)),
+                format!(
+                    "prompt {} must be one of login, none, consent, select_account",
+                    quoted(value)
+                ),
             )),
         }
     }

@@ -4,9 +4,6 @@
 
 use std::fmt;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-
 use super::uri::{self, UrlRule};
 use crate::error::{Error, ErrorCode, Result};
 use crate::quote::quoted;
@@ -73,7 +70,7 @@ secret_string!(
 impl CsrfState {
     /// 32 random bytes, base64url: 256 bits is far beyond guessing (RFC 6749 §10.10).
     pub fn from_entropy(bytes: [u8; 32]) -> Self {
-        CsrfState(URL_SAFE_NO_PAD.encode(bytes))
+        CsrfState(crate::base64url::encode(&bytes))
     }
 
     pub fn new_random() -> Result<Self> {
@@ -89,7 +86,7 @@ impl CsrfState {
 
 impl Nonce {
     pub fn from_entropy(bytes: [u8; 32]) -> Self {
-        Nonce(URL_SAFE_NO_PAD.encode(bytes))
+        Nonce(crate::base64url::encode(&bytes))
     }
 
     pub fn new_random() -> Result<Self> {
@@ -191,7 +188,8 @@ impl ClientId {
             Ok(ClientId(value.to_owned()))
         } else {
             Err(invalid_config(format!(
-                "client_id {} must be non-empty, without whitespace, '/', '?' or '#'", quoted(value)
+                "client_id {} must be non-empty, without whitespace, '/', '?' or '#'",
+                quoted(value)
             )))
         }
     }

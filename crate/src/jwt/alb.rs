@@ -18,9 +18,9 @@ use super::checks::{self, required_str};
 use super::parse::{Padding, UntrustedToken};
 use super::{Algorithm, KeyRef, KeySource, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::quoted;
 use crate::identity::TokenSource;
 use crate::json::Value;
+use crate::quote::quoted;
 use crate::tuning::Tuning;
 
 /// What an ALB verifier accepts.
@@ -103,7 +103,10 @@ impl AlbVerifier {
         if !self.config.signers.iter().any(|s| s == signer) {
             return Err(Error::new(
                 ErrorCode::SignerMismatch,
-                format!("signer {} is not a configured load balancer", quoted(signer)),
+                format!(
+                    "signer {} is not a configured load balancer",
+                    quoted(signer)
+                ),
             ));
         }
         Ok(())

@@ -5,8 +5,8 @@ use super::key::Algorithm;
 use super::numeric_date::NumericDate;
 use super::parse::UntrustedToken;
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::{quoted, quoted_list};
 use crate::json::{Map, Value};
+use crate::quote::{quoted, quoted_list};
 
 /// RFC 7515 §4.1.1: `alg` must be exactly the one this source allows. `none`, `HS256`
 /// (which would turn a public key into an HMAC secret) and every other value are refused.

@@ -10,8 +10,8 @@
 use super::checks::{self, required_str};
 use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::quoted;
 use crate::identity::TokenSource;
+use crate::quote::quoted;
 use crate::tuning::Tuning;
 
 /// Cognito's `token_use` claim.
@@ -127,7 +127,10 @@ impl CognitoVerifier {
                 } else {
                     Err(Error::new(
                         ErrorCode::ClientMismatch,
-                        format!("client_id {} is not a configured app client", quoted(client_id)),
+                        format!(
+                            "client_id {} is not a configured app client",
+                            quoted(client_id)
+                        ),
                     ))
                 }
             }

@@ -21,9 +21,9 @@
 use super::checks::{self, required_str};
 use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
-use crate::quote::quoted;
 use crate::identity::TokenSource;
 use crate::json::Value;
+use crate::quote::quoted;
 use crate::tuning::Tuning;
 
 /// Which Entra token is being verified.
@@ -141,7 +141,11 @@ impl EntraVerifier {
             Some(fixed) if !tid.eq_ignore_ascii_case(fixed) => {
                 return Err(Error::new(
                     ErrorCode::TenantMismatch,
-                    format!("tenant {} is not the configured tenant {}", quoted(tid), quoted(fixed)),
+                    format!(
+                        "tenant {} is not the configured tenant {}",
+                        quoted(tid),
+                        quoted(fixed)
+                    ),
                 ));
             }
             None if !is_guid(tid) => {

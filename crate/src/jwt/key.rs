@@ -10,8 +10,6 @@ use std::fmt;
 use super::parse::{decode_segment, Padding};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Value};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 
 /// The JWS algorithms this crate verifies (RFC 7518 §3.1). Each token source allows exactly
 /// one of them; the header's `alg` is checked against that, never used to choose.
@@ -86,12 +84,12 @@ impl RsaPublicKey {
 
     /// `n` base64url, as a JWK carries it (for WebCrypto's `importKey("jwk")`).
     pub fn n_b64(&self) -> String {
-        URL_SAFE_NO_PAD.encode(&self.n)
+        crate::base64url::encode(&self.n)
     }
 
     /// `e` base64url.
     pub fn e_b64(&self) -> String {
-        URL_SAFE_NO_PAD.encode(&self.e)
+        crate::base64url::encode(&self.e)
     }
 }
 
@@ -283,7 +281,8 @@ pub fn parse_p256_pem(body: &[u8]) -> Result<PublicKey> {
         .map_err(|e| malformed(format!("not a PEM document: {e}")))?;
     if label != "PUBLIC KEY" {
         return Err(malformed(format!(
-            "PEM label is {}, expected \"PUBLIC KEY\"", crate::quote::quoted(&label)
+            "PEM label is {}, expected \"PUBLIC KEY\"",
+            crate::quote::quoted(&label)
         )));
     }
     let info = spki::SubjectPublicKeyInfoRef::try_from(der.as_slice())

@@ -4,43 +4,12 @@
 //! reject early and the right key can be looked up, but only a [`super::SignedToken`]
 //! (which exists only after the signature step) can have its claims validated.
 
+pub use crate::base64url::Padding;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Map, Value};
-use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
-use base64::engine::DecodePaddingMode;
-use base64::Engine;
-
-/// Whether `=` padding is tolerated in the base64url segments.
-///
-/// RFC 7515 §2 says base64url without padding, and jose/openidconnect reject padding.
-/// AWS ALB, however, pads the segments of `x-amzn-oidc-data`, so the ALB verifier (and only
-/// it) opts in. The signing input stays the segments exactly as sent, padding included,
-/// because that is what ALB signed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Padding {
-    Forbidden,
-    Tolerated,
-}
-
-const STRICT: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
-
-const PADDING_OPTIONAL: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 pub(crate) fn decode_segment(segment: &str, padding: Padding) -> Option<Vec<u8>> {
-    match padding {
-        Padding::Forbidden => STRICT.decode(segment).ok(),
-        Padding::Tolerated => PADDING_OPTIONAL.decode(segment).ok(),
-    }
+    crate::base64url::decode(segment, padding)
 }
 
 /// A token split and decoded, with nothing checked but its shape.
@@ -125,7 +94,7 @@ mod tests {
     use super::*;
 
     fn b64(s: &str) -> String {
-        STRICT.encode(s)
+        crate::base64url::encode(s.as_bytes())
     }
 
     fn token(header: &str, claims: &str) -> String {

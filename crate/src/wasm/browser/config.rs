@@ -98,7 +98,8 @@ fn storage(config: &Map) -> Result<TokenStorage> {
         None | Some("memory") => Ok(TokenStorage::Memory),
         Some("session") => Ok(TokenStorage::Session),
         Some(other) => Err(invalid(format!(
-            "storage {} must be \"memory\" or \"session\" (tokens never go to localStorage)", quoted(other)
+            "storage {} must be \"memory\" or \"session\" (tokens never go to localStorage)",
+            quoted(other)
         ))),
     }
 }
@@ -121,7 +122,10 @@ impl BrowserConfig {
             "storage",
         ];
         if let Some(unknown) = config.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(invalid(format!("unknown field {} ({EXPECTED})", quoted(unknown))));
+            return Err(invalid(format!(
+                "unknown field {} ({EXPECTED})",
+                quoted(unknown)
+            )));
         }
         let mut authority = AuthorityConfig::new(
             &required(&config, "tenantId")?,

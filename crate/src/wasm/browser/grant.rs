@@ -104,7 +104,10 @@ impl Grant {
         if *fetched {
             return Err(Error::new(
                 ErrorCode::UnknownKid,
-                format!("the tenant's key set has no key {}", crate::quote::quoted(&key_ref.kid)),
+                format!(
+                    "the tenant's key set has no key {}",
+                    crate::quote::quoted(&key_ref.kid)
+                ),
             ));
         }
         *fetched = true;

@@ -1,15 +1,12 @@
 //! Public keys as the JWK text the JS module hands to WebCrypto's `importKey("jwk")`
 //! (RFC 7517/7518: RSA `n`/`e`, P-256 `x`/`y`, base64url without padding).
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
-
 use super::json;
 use crate::jwt::PublicKey;
 
 /// The JWK of `key`, restricted to the one algorithm it may verify.
 pub fn to_jwk(key: &PublicKey) -> String {
-    let b64 = |bytes: &[u8]| json::string(&URL_SAFE_NO_PAD.encode(bytes));
+    let b64 = |bytes: &[u8]| json::string(&crate::base64url::encode(bytes));
     let jwk = match key {
         PublicKey::Rsa(rsa) => json::object(vec![
             ("kty", json::string("RSA")),
