@@ -193,13 +193,19 @@ fn consent_error(status: u16, body: &str) -> Error {
 /// the start of the text.
 fn endpoint_message(body: &str) -> String {
     if let Ok(Value::Object(doc)) = json::parse(body.as_bytes()) {
-        let parts: Vec<&str> = ["error", "error_description", "message", "detail"]
+        let mut said = String::new();
+        for part in ["error", "error_description", "message", "detail"]
             .iter()
             .filter_map(|k| doc.get(k).and_then(Value::as_str))
             .filter(|s| !s.is_empty())
-            .collect();
-        if !parts.is_empty() {
-            return excerpt(&parts.join(": "), MAX_BODY_EXCERPT * 2);
+        {
+            if !said.is_empty() {
+                said.push_str(": ");
+            }
+            said.push_str(part);
+        }
+        if !said.is_empty() {
+            return excerpt(&said, MAX_BODY_EXCERPT * 2);
         }
     }
     match excerpt(body, MAX_BODY_EXCERPT) {

@@ -83,17 +83,17 @@ impl ProviderError {
 
     /// `hint (error, AADSTSn, correlation id c, trace id t): first line of the description`.
     fn message(&self, hint: &str) -> String {
-        let mut refs = vec![self.error.clone()];
+        let mut message = format!("{hint} ({}", self.error);
         if let Some(n) = self.aadsts {
-            refs.push(format!("AADSTS{n}"));
+            message.push_str(&format!(", AADSTS{n}"));
         }
         if let Some(c) = &self.correlation_id {
-            refs.push(format!("correlation id {c}"));
+            message.push_str(&format!(", correlation id {c}"));
         }
         if let Some(t) = &self.trace_id {
-            refs.push(format!("trace id {t}"));
+            message.push_str(&format!(", trace id {t}"));
         }
-        let mut message = format!("{hint} ({})", refs.join(", "));
+        message.push(')');
         // Entra appends "Trace ID: … Correlation ID: … Timestamp: …" on further lines;
         // those are already in `refs` when the body carried them.
         if let Some(first) = self

@@ -80,15 +80,17 @@ fn required(config: &Map, name: &str) -> Result<String> {
 /// `scopes` as a space-separated string or an array of strings.
 fn scopes(config: &Map) -> Result<Option<String>> {
     match config.get("scopes") {
-        Some(Value::Array(list)) => list
-            .iter()
-            .map(|scope| {
-                scope
+        Some(Value::Array(list)) => {
+            let mut joined = String::new();
+            for scope in list {
+                let scope = scope
                     .as_str()
-                    .ok_or_else(|| invalid("scopes must be strings".to_owned()))
-            })
-            .collect::<Result<Vec<_>>>()
-            .map(|list| Some(list.join(" "))),
+                    .ok_or_else(|| invalid("scopes must be strings".to_owned()))?;
+                joined.push_str(scope);
+                joined.push(' ');
+            }
+            Ok(Some(joined))
+        }
         _ => text(config, "scopes"),
     }
 }
