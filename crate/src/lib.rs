@@ -19,6 +19,7 @@
 pub mod base64url;
 pub mod error;
 pub mod quote;
+pub mod text;
 pub mod tuning;
 
 pub mod entra;

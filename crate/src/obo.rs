@@ -175,7 +175,9 @@ pub fn parse_obo_response(status: u16, body: &str) -> Result<OboTokens> {
 
 fn mentions_consent(body: &str) -> bool {
     let lower = body.to_ascii_lowercase();
-    CONSENT_MARKERS.iter().any(|m| lower.contains(m))
+    CONSENT_MARKERS
+        .iter()
+        .any(|m| crate::text::contains(&lower, m))
 }
 
 fn consent_error(status: u16, body: &str) -> Error {

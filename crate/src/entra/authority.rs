@@ -11,6 +11,7 @@ use super::{is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{self, Map, Value};
 use crate::quote::quoted;
+use crate::text;
 
 /// Entra's global cloud.
 pub const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
@@ -145,11 +146,11 @@ impl Endpoints {
     /// `{tenantid}` template takes the token's `tid` only if it is a GUID, so a crafted
     /// `tid` cannot reshape the issuer URL.
     pub fn expected_issuer(&self, tid: &str) -> Result<String> {
-        if !self.issuer.contains(TENANT_PLACEHOLDER) {
+        if !text::contains(&self.issuer, TENANT_PLACEHOLDER) {
             return Ok(self.issuer.clone());
         }
         if super::types::is_guid(tid) {
-            Ok(self.issuer.replace(TENANT_PLACEHOLDER, tid))
+            Ok(text::replace(&self.issuer, TENANT_PLACEHOLDER, tid))
         } else {
             Err(Error::new(
                 ErrorCode::IssuerMismatch,
@@ -163,7 +164,7 @@ impl Endpoints {
 
     /// Whether the issuer depends on the token's `tid`.
     pub fn issuer_is_template(&self) -> bool {
-        self.issuer.contains(TENANT_PLACEHOLDER)
+        text::contains(&self.issuer, TENANT_PLACEHOLDER)
     }
 }
 

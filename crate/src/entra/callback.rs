@@ -46,7 +46,7 @@ fn query_of(callback: &str) -> &str {
     match without_fragment.split_once('?') {
         Some((_, query)) => query,
         // A URL without a query has no parameters; anything else is a bare query.
-        None if without_fragment.contains("://") => "",
+        None if crate::text::contains(without_fragment, "://") => "",
         None => without_fragment,
     }
 }

@@ -111,12 +111,12 @@ impl ProviderError {
 /// The first `AADSTS` followed by digits in `text`.
 pub fn aadsts_in(text: &str) -> Option<u64> {
     let mut rest = text;
-    while let Some(at) = rest.find("AADSTS") {
-        rest = &rest[at + "AADSTS".len()..];
+    while let Some((_, after)) = crate::text::split_once(rest, "AADSTS") {
+        rest = after;
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         // Real codes have 5–7 digits; the cap keeps the parse from overflowing.
         if (1..=12).contains(&digits) {
-            return rest[..digits].parse().ok();
+            return rest.get(..digits)?.parse().ok();
         }
     }
     None

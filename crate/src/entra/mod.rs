@@ -121,7 +121,7 @@ pub(crate) fn is_success(status: u16) -> bool {
 pub(crate) fn excerpt(text: &str, max: usize) -> String {
     let trimmed = text.trim();
     match trimmed.char_indices().nth(max) {
-        Some((cut, _)) => format!("{}…", &trimmed[..cut]),
+        Some((cut, _)) => format!("{}…", trimmed.get(..cut).unwrap_or_default()),
         None => trimmed.to_owned(),
     }
 }

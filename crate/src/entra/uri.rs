@@ -5,6 +5,7 @@
 //! RFC 8252 §7.3 / §8.3), printable ASCII only, no backslash (browsers read `\` as `/` in
 //! http(s) URLs, which lets `https://good\@evil` mean different hosts to different parsers),
 //! no user info, no fragment. Anything unusual is refused rather than interpreted.
+use crate::text;
 
 /// What a URL is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,15 +29,15 @@ pub(crate) fn check(value: &str, rule: UrlRule) -> Result<(), &'static str> {
     if !value.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') {
         return Err("must be printable ASCII without spaces or backslashes");
     }
-    let (scheme, rest) = value
-        .split_once("://")
-        .ok_or("must be an absolute http(s) URL")?;
+    let (scheme, rest) = text::split_once(value, "://").ok_or("must be an absolute http(s) URL")?;
     let https = scheme.eq_ignore_ascii_case("https");
     if !https && !scheme.eq_ignore_ascii_case("http") {
         return Err("must be an absolute http(s) URL");
     }
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
+    let (authority, tail) = rest
+        .split_at_checked(authority_end)
+        .ok_or("has no valid host")?;
     if authority.contains('@') {
         return Err("must not contain user info ('@' before the host)");
     }
@@ -58,8 +59,8 @@ pub(crate) fn check(value: &str, rule: UrlRule) -> Result<(), &'static str> {
 fn host_of(authority: &str) -> Option<&str> {
     let (host, port) = if authority.starts_with('[') {
         let close = authority.find(']')?;
-        let (host, after) = authority.split_at(close + 1);
-        let inner = &host[1..host.len() - 1];
+        let (host, after) = authority.split_at_checked(close + 1)?;
+        let inner = host.get(1..close)?;
         if inner.is_empty()
             || !inner
                 .bytes()

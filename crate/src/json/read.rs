@@ -238,8 +238,11 @@ impl Reader<'_> {
             }
             self.required_digits("expected a digit in the exponent")?;
         }
-        // Every byte from `start` is ASCII, so this slice is on character boundaries.
-        Ok(Number::from_validated(&self.text[start..self.pos]))
+        // Every byte from `start` is ASCII, so this cut is on character boundaries.
+        let text = self.text.get(start..self.pos);
+        Ok(Number::from_validated(
+            text.ok_or_else(|| self.error("invalid number"))?,
+        ))
     }
 
     fn digits(&mut self) {
@@ -267,7 +270,8 @@ impl Reader<'_> {
                 .position(|&b| b == b'"' || b == b'\\' || b < 0x20);
             self.pos = run.map_or(self.bytes.len(), |len| run_start + len);
             // The run stops at an ASCII byte or the end: a character boundary of `text`.
-            out.push_str(&self.text[run_start..self.pos]);
+            let run = self.text.get(run_start..self.pos);
+            out.push_str(run.ok_or_else(|| self.error("invalid string"))?);
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;

@@ -73,8 +73,9 @@ pub(super) fn write_string(s: &str, out: &mut String) {
             0x00..=0x1f => "",
             _ => continue,
         };
-        // `i` is at an ASCII byte, so both slices end on character boundaries.
-        out.push_str(&s[plain_from..i]);
+        // `i` is at an ASCII byte, so both cuts are on character boundaries (`get`, not
+        // indexing: no slice panic code in the wasm).
+        out.push_str(s.get(plain_from..i).unwrap_or_default());
         plain_from = i + 1;
         if escape.is_empty() {
             out.push_str("\\u00");
@@ -84,6 +85,6 @@ pub(super) fn write_string(s: &str, out: &mut String) {
             out.push_str(escape);
         }
     }
-    out.push_str(&s[plain_from..]);
+    out.push_str(s.get(plain_from..).unwrap_or_default());
     out.push('"');
 }

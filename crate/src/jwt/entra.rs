@@ -158,7 +158,7 @@ impl EntraVerifier {
         }
         let tenant_for_issuer = self.fixed_tenant().unwrap_or(tid);
         let expected = match &self.config.issuer_template {
-            Some(template) => template.replace("{tenantid}", tenant_for_issuer),
+            Some(template) => crate::text::replace(template, "{tenantid}", tenant_for_issuer),
             None => format!("{}/{tenant_for_issuer}/v2.0", self.config.authority_host),
         };
         checks::check_issuer(&signed.claims, &expected)

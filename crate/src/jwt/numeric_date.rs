@@ -25,8 +25,8 @@ impl NumericDate {
             Some(rest) => (true, rest),
             None => (false, text),
         };
-        let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
-            Some(at) => (&unsigned[..at], parse_exponent(&unsigned[at + 1..])?),
+        let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+            Some((mantissa, exponent)) => (mantissa, parse_exponent(exponent)?),
             None => (unsigned, 0),
         };
         let (int_digits, frac_digits) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -78,8 +78,8 @@ impl NumericDate {
 /// `[+-]digits`, clamped to ±[`MAX_EXPONENT`] (further only changes how far out of range).
 fn parse_exponent(text: &str) -> Option<i64> {
     let (negative, digits) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
+        b'-' => (true, text.get(1..)?),
+        b'+' => (false, text.get(1..)?),
         _ => (false, text),
     };
     let mut value: i64 = 0;

@@ -55,7 +55,7 @@ impl UntrustedToken {
         Ok(UntrustedToken {
             header,
             claims,
-            signing_input: token[..header_b64.len() + 1 + claims_b64.len()].to_owned(),
+            signing_input: format!("{header_b64}.{claims_b64}"),
             signature,
         })
     }
