@@ -67,8 +67,10 @@ pub fn decode(text: &str, padding: Padding) -> Option<Vec<u8>> {
         Padding::Tolerated => {
             let end = text.iter().rposition(|&b| b != b'=').map_or(0, |i| i + 1);
             let (symbols, pad) = text.split_at(end);
+            // `=` only completes a final group of two or three symbols, up to four.
             let in_last_group = symbols.len() % 4;
-            if !pad.is_empty() && !(in_last_group >= 2 && in_last_group + pad.len() <= 4) {
+            let fits = in_last_group >= 2 && in_last_group + pad.len() <= 4;
+            if !pad.is_empty() && !fits {
                 return None;
             }
             symbols

@@ -282,7 +282,7 @@ pub fn parse_p256_pem(body: &[u8]) -> Result<PublicKey> {
     if label != "PUBLIC KEY" {
         return Err(malformed(format!(
             "PEM label is {}, expected \"PUBLIC KEY\"",
-            crate::quote::quoted(&label)
+            crate::quote::quoted(label)
         )));
     }
     let info = spki::SubjectPublicKeyInfoRef::try_from(der.as_slice())
