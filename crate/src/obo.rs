@@ -150,7 +150,7 @@ pub fn parse_obo_response(status: u16, body: &str) -> Result<OboTokens> {
             }
         })?;
         if tokens.access_token.secret().is_empty() || tokens.id_token.secret().is_empty() {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::InvalidResponse,
                 "the OBO answer has an empty access_token or id_token",
             ));

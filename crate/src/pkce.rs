@@ -39,7 +39,7 @@ impl PkceVerifier {
         {
             Ok(PkceVerifier(value))
         } else {
-            Err(Error::new(
+            Err(Error::fixed(
                 ErrorCode::InvalidConfig,
                 "the PKCE code_verifier must be 43 to 128 unreserved characters (RFC 7636 §4.1)",
             ))

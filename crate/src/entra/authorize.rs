@@ -166,7 +166,7 @@ impl PendingLogin {
     /// [`parse_callback`] against this login's state.
     pub fn complete(&self, callback: &str, now: u64) -> Result<AuthorizationCode> {
         if self.is_expired(now) {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::UnknownState,
                 "the login took longer than 10 minutes or its record is stale: start it again",
             ));

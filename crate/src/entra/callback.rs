@@ -82,13 +82,13 @@ pub fn parse_callback(callback: &str, expected_state: &CsrfState) -> Result<Auth
 
     match get("state") {
         None => {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::StateMismatch,
                 "the callback has no state parameter",
             ))
         }
         Some(state) if !expected_state.ct_eq(state) => {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::StateMismatch,
                 "the callback's state does not match the login started in this browser",
             ))
@@ -104,7 +104,7 @@ pub fn parse_callback(callback: &str, expected_state: &CsrfState) -> Result<Auth
 
     match get("code") {
         Some(code) if !code.is_empty() => Ok(AuthorizationCode::new(code)),
-        _ => Err(Error::new(
+        _ => Err(Error::fixed(
             ErrorCode::MissingCode,
             "the callback carries neither a code nor an error",
         )),

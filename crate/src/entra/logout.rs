@@ -30,7 +30,7 @@ pub struct LogoutOptions {
 /// ID token does not travel in a URL), and it is known here.
 pub fn build_logout_url(config: &AuthorityConfig, options: &LogoutOptions) -> Result<String> {
     let endpoint = config.endpoints().end_session_endpoint.ok_or_else(|| {
-        Error::new(
+        Error::fixed(
             ErrorCode::InvalidConfig,
             "the provider publishes no end_session_endpoint, so there is no logout URL",
         )

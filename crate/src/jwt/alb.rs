@@ -66,14 +66,14 @@ pub struct AlbVerifier {
 impl AlbVerifier {
     pub fn new(config: AlbConfig, tuning: Tuning) -> Result<Self> {
         if config.signers.is_empty() || config.signers.iter().any(|s| s.is_empty()) {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::InvalidConfig,
                 "ALB_ARNS must name at least one load balancer ARN",
             ));
         }
         let base = config.keys_base_url.trim_end_matches('/').to_owned();
         if !(base.starts_with("https://") || base.starts_with("http://")) {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::InvalidConfig,
                 "ALB_KEYS_URL must be an http(s) URL",
             ));
@@ -97,9 +97,9 @@ impl AlbVerifier {
     }
 
     fn check_signer(&self, token: &UntrustedToken) -> Result<()> {
-        let signer = token
-            .header_str("signer")
-            .ok_or_else(|| Error::new(ErrorCode::SignerMismatch, "the header has no \"signer\""))?;
+        let signer = token.header_str("signer").ok_or_else(|| {
+            Error::fixed(ErrorCode::SignerMismatch, "the header has no \"signer\"")
+        })?;
         if !self.config.signers.iter().any(|s| s == signer) {
             return Err(Error::new(
                 ErrorCode::SignerMismatch,
@@ -122,7 +122,7 @@ impl AlbVerifier {
                 ErrorCode::ClientMismatch,
                 format!("client {} is not a configured client id", quoted(client)),
             )),
-            None => Err(Error::new(
+            None => Err(Error::fixed(
                 ErrorCode::ClientMismatch,
                 "the header has no \"client\"",
             )),
@@ -156,7 +156,7 @@ impl TokenVerifier for AlbVerifier {
         checks::check_no_critical_extensions(&token)?;
         let kid = checks::require_kid(&token)?;
         if !is_alb_kid(&kid) {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::InvalidKid,
                 "the ALB token's \"kid\" is not a UUID",
             ));

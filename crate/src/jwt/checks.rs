@@ -21,7 +21,7 @@ pub fn check_algorithm(token: &UntrustedToken, allowed: Algorithm) -> Result<()>
                 allowed.as_str()
             ),
         )),
-        _ => Err(Error::new(
+        _ => Err(Error::fixed(
             ErrorCode::MalformedHeader,
             "the header has no string \"alg\"",
         )),
@@ -55,11 +55,11 @@ pub fn require_kid(token: &UntrustedToken) -> Result<String> {
         {
             Ok(kid.clone())
         }
-        Some(_) => Err(Error::new(
+        Some(_) => Err(Error::fixed(
             ErrorCode::InvalidKid,
             "the header's \"kid\" is not a short printable string",
         )),
-        None => Err(Error::new(
+        None => Err(Error::fixed(
             ErrorCode::InvalidKid,
             "the header has no \"kid\"",
         )),
@@ -83,7 +83,7 @@ pub fn numeric_date(claims: &Map, name: &str) -> Result<Option<NumericDate>> {
 /// not be past, allowing `skew` seconds of clock difference. Returns `exp` in whole seconds.
 pub fn check_expiry(claims: &Map, now: u64, skew: u64) -> Result<u64> {
     let exp = numeric_date(claims, "exp")?.ok_or_else(|| {
-        Error::new(
+        Error::fixed(
             ErrorCode::MissingClaim,
             "the token has no \"exp\"; tokens without an expiry are refused",
         )
@@ -174,7 +174,7 @@ pub fn check_audience(claims: &Map, expected: &[String]) -> Result<()> {
         Some(Value::String(aud)) => matches(aud),
         Some(Value::Array(auds)) => auds.iter().filter_map(Value::as_str).any(matches),
         None => {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::MissingClaim,
                 "the token has no \"aud\"",
             ))

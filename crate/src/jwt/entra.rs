@@ -192,11 +192,11 @@ impl EntraVerifier {
             {
                 Ok(())
             }
-            Some(_) => Err(Error::new(
+            Some(_) => Err(Error::fixed(
                 ErrorCode::NonceMismatch,
                 "the ID token's nonce is not the one this login sent",
             )),
-            None => Err(Error::new(
+            None => Err(Error::fixed(
                 ErrorCode::NonceMismatch,
                 "the ID token carries no nonce, but this login sent one",
             )),
@@ -208,7 +208,7 @@ impl EntraVerifier {
         if signed.claims.contains_key("scp") || signed.claims.contains_key("roles") {
             Ok(())
         } else {
-            Err(Error::new(
+            Err(Error::fixed(
                 ErrorCode::TokenUseMismatch,
                 "this is not an access token (no \"scp\" or \"roles\"); an ID token cannot be used to call an API",
             ))

@@ -56,7 +56,7 @@ impl RsaPublicKey {
         }
         // An even or tiny exponent is never a real signing key; 65537 is the norm.
         if e.is_empty() || e.len() > 8 || e[e.len() - 1] & 1 == 0 || e == [1] {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::MalformedKey,
                 "RSA public exponent is not usable",
             ));
@@ -111,7 +111,7 @@ impl P256PublicKey {
     pub fn from_sec1(point: &[u8]) -> Result<Self> {
         match <[u8; 65]>::try_from(point) {
             Ok(point) if point[0] == 0x04 => Ok(P256PublicKey { point }),
-            _ => Err(Error::new(
+            _ => Err(Error::fixed(
                 ErrorCode::MalformedKey,
                 "P-256 key must be an uncompressed point (65 bytes starting 0x04)",
             )),
@@ -120,7 +120,7 @@ impl P256PublicKey {
 
     fn from_coordinates(x: &[u8], y: &[u8]) -> Result<Self> {
         if x.len() != 32 || y.len() != 32 {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::MalformedKey,
                 "P-256 coordinates must be 32 bytes each",
             ));

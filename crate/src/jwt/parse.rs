@@ -37,7 +37,7 @@ impl UntrustedToken {
         let (Some(header_b64), Some(claims_b64), Some(signature_b64), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::MalformedToken,
                 "a JWS in compact form has exactly three dot-separated segments",
             ));
@@ -46,7 +46,7 @@ impl UntrustedToken {
         let header = decode_object(header_b64, padding, ErrorCode::MalformedHeader, "header")?;
         let claims = decode_object(claims_b64, padding, ErrorCode::MalformedClaims, "claims")?;
         let signature = decode_segment(signature_b64, padding).ok_or_else(|| {
-            Error::new(
+            Error::fixed(
                 ErrorCode::MalformedToken,
                 "the signature segment is not base64url",
             )

@@ -100,7 +100,7 @@ impl SignatureJob {
     /// Takes the backend's verdict back.
     pub fn finish(self, signature_valid: bool) -> Result<SignedToken> {
         if !signature_valid {
-            return Err(Error::new(
+            return Err(Error::fixed(
                 ErrorCode::BadSignature,
                 "the token's signature does not verify with the issuer's key",
             ));

@@ -55,7 +55,7 @@ pub struct Grant {
 }
 
 fn used() -> Error {
-    Error::new(
+    Error::fixed(
         ErrorCode::InvalidConfig,
         "this token answer was already used",
     )
@@ -155,7 +155,7 @@ impl Grant {
         let mut session = match &self.purpose {
             Purpose::Login => {
                 let (Some(verified), Some(id_token)) = (&verified, &tokens.id_token) else {
-                    return Err(Error::new(
+                    return Err(Error::fixed(
                         ErrorCode::InvalidResponse,
                         "the token response has no id_token",
                     ));
@@ -175,7 +175,7 @@ impl Grant {
                     .and_then(|text| Session::read(Some(text)).ok())
                     .is_some_and(|now_current| now_current.id_token == old.id_token);
                 if !still_current {
-                    return Err(Error::new(
+                    return Err(Error::fixed(
                         ErrorCode::LoginRequired,
                         "the session ended while its token was being refreshed",
                     ));
@@ -183,7 +183,7 @@ impl Grant {
                 let mut session = old.clone();
                 if let (Some(verified), Some(id_token)) = (&verified, &tokens.id_token) {
                     if verified.subject != old.subject() {
-                        return Err(Error::new(
+                        return Err(Error::fixed(
                             ErrorCode::InvalidResponse,
                             "the refreshed ID token names another user than the signed-in one",
                         ));

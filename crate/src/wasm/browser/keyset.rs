@@ -22,7 +22,7 @@ pub struct PageKeys {
 pub fn jwks_url(key: &KeyRef) -> Result<&str> {
     match &key.source {
         KeySource::Jwks { url } => Ok(url),
-        KeySource::AlbPem { .. } => Err(Error::new(
+        KeySource::AlbPem { .. } => Err(Error::fixed(
             ErrorCode::MalformedKey,
             "the browser reads JWKS key sets only",
         )),

@@ -132,13 +132,13 @@ pub fn authorization_code(
     now: u64,
 ) -> Result<(AuthorizationCode, PendingLogin)> {
     if !query_pairs(url).any(|(name, _)| name == "state") {
-        return Err(Error::new(
+        return Err(Error::fixed(
             ErrorCode::StateMismatch,
             "the callback has no state parameter",
         ));
     }
     let pending = pending.ok_or_else(|| {
-        Error::new(
+        Error::fixed(
             ErrorCode::UnknownState,
             "this callback does not belong to a login started in this tab (unknown, already used or expired state): start the login again",
         )

@@ -78,7 +78,7 @@ impl Core {
     /// The authority with the discovered endpoints.
     fn discovered(&self) -> Result<AuthorityConfig> {
         let endpoints = self.endpoints.clone().ok_or_else(|| {
-            Error::new(
+            Error::fixed(
                 ErrorCode::InvalidConfig,
                 "the provider's discovery document was not read yet",
             )
@@ -251,7 +251,7 @@ impl Core {
         thrown((|| {
             let session = Session::read(session.as_deref())?;
             let refresh_token = session.refresh_token.ok_or_else(|| {
-                Error::new(
+                Error::fixed(
                     ErrorCode::LoginRequired,
                     "the access token expired and there is no refresh token (ask for offline_access): sign in again",
                 )
@@ -281,7 +281,7 @@ impl Core {
     pub fn obo_request(&self, access_token: &str, session: Option<String>) -> Thrown<String> {
         thrown((|| {
             let endpoint = self.config.obo_endpoint.as_deref().ok_or_else(|| {
-                Error::new(ErrorCode::InvalidConfig, "no oboEndpoint was configured")
+                Error::fixed(ErrorCode::InvalidConfig, "no oboEndpoint was configured")
             })?;
             let tenant = self.obo_tenant(&Session::read(session.as_deref())?)?;
             let request = build_obo_request(endpoint, &AccessToken::new(access_token), &tenant)?;

@@ -117,7 +117,7 @@ pub fn obo_result(tokens: &OboTokens, now: u64) -> Map {
 }
 
 fn not_signed_in() -> Error {
-    Error::new(
+    Error::fixed(
         ErrorCode::LoginRequired,
         "nobody is signed in: call login() first",
     )
