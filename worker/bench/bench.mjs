@@ -28,6 +28,10 @@ const REPEAT = 20;
 // our verified-token cache (4096 entries, LRU), so a token comes back only after 16k others
 // pushed it out: every request of the unique case is a cache miss (jose has no cache).
 const UNIQUE_POOL = Number(process.env.BENCH_UNIQUE_TOKENS ?? 16384);
+// BENCH_FLOOR=1 adds a fourth worker (bench/headers-worker.js): pass-through plus only the
+// header work every forward needs (strip, three x-auth-* headers), the floor for a cache hit.
+const FLOOR = process.env.BENCH_FLOOR === '1';
+const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : [])];
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -65,11 +69,12 @@ const mf = new Miniflare({
     { name: 'passthrough', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/passthrough-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'jose', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/.build/jose-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'ours', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
+    ...(FLOOR ? [{ name: 'headers', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/headers-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket }] : []),
   ],
 });
 await mf.ready;
 const workerUrls = {};
-for (const name of ['passthrough', 'jose', 'ours']) workerUrls[name] = (await mf.unsafeGetDirectURL(name)).toString().replace(/\/$/, '');
+for (const name of NAMES) workerUrls[name] = (await mf.unsafeGetDirectURL(name)).toString().replace(/\/$/, '');
 
 // workerd's CPU time (user + system, µs), from /proc: the CPU a request costs the worker
 // process is far less noisy than req/s on a shared machine (the load generator and origin
@@ -131,7 +136,7 @@ try {
       await run(name, header, tokens.slice(-2000), 1, WARMUP);
     }
     for (const [mode, repeat] of [['unique', 1], [`repeated x${REPEAT}`, REPEAT]]) {
-      const names = ['passthrough', 'jose', 'ours'];
+      const names = NAMES;
       const runs = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate the order each round: nobody always runs first (or right after another).
@@ -162,7 +167,7 @@ function summarize(runs) {
 
 const fmt = (n, d = 0) => n.toFixed(d);
 const lines = [
-  `autocannon: ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per worker and case (median shown), one workerd (Miniflare) running all three workers, 127.0.0.1`,
+  `autocannon: ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per worker and case (median shown), one workerd (Miniflare) running all the workers, 127.0.0.1`,
   '',
   '| alg | tokens | pass-through req/s (p99 ms) | jose req/s (p99 ms) | ours req/s (p99 ms) | ours/jose | ours/pass-through | non-2xx (pt/jose/ours) | spread req/s (pt; jose; ours) | workerd CPU µs/req (pt; jose; ours) |',
   '|---|---|---|---|---|---|---|---|---|---|',
@@ -170,5 +175,11 @@ const lines = [
 for (const r of rows) {
   const cell = (x) => `${fmt(x.rps)} (${fmt(x.p99)})`;
   lines.push(`| ${r.alg} | ${r.mode} | ${cell(r.passthrough)} | ${cell(r.jose)} | ${cell(r.ours)} | ${fmt(r.ours.rps / r.jose.rps, 2)} | ${fmt(r.ours.rps / r.passthrough.rps, 2)} | ${r.passthrough.non2xx}/${r.jose.non2xx}/${r.ours.non2xx} | ${[r.passthrough, r.jose, r.ours].map((x) => `${fmt(x.min)}-${fmt(x.max)}`).join('; ')} | ${[r.passthrough, r.jose, r.ours].map((x) => fmt(x.cpu)).join('; ')} |`);
+}
+if (FLOOR) {
+  lines.push('', '| alg | tokens | headers-only floor req/s (p99 ms) | ours/floor | workerd CPU µs/req (floor; ours) |', '|---|---|---|---|---|');
+  for (const r of rows) {
+    lines.push(`| ${r.alg} | ${r.mode} | ${fmt(r.headers.rps)} (${fmt(r.headers.p99)}) | ${fmt(r.ours.rps / r.headers.rps, 2)} | ${fmt(r.headers.cpu)}; ${fmt(r.ours.cpu)} |`);
+  }
 }
 console.log(lines.join('\n'));

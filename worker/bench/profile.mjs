@@ -1,7 +1,10 @@
 // CPU profile of one worker under load (a script, not a test): V8's sampling profiler over
 // workerd's inspector while autocannon drives the worker, then self time per function.
-// `node bench/profile.mjs [ours|jose|passthrough] [es256|rs256] [unique|repeated]`, after
-// bench/run.sh has built pkg/ and the jose bundle. PROFILE_SECONDS (default 5).
+// `node bench/profile.mjs [ours|jose|passthrough] [es256|rs256] [unique|repeated|single]`
+// (single: one token throughout, so every request after the first is a cache hit), after
+// bench/run.sh has built pkg/ and the jose bundle. PROFILE_SECONDS (default 5); PROFILE_TOP
+// (default 30) functions listed. For Rust function names, point PROFILE_SCRIPT at an entry
+// that imports a build run through `wasm-bindgen --keep-debug` (the release pkg is stripped).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
@@ -30,7 +33,8 @@ const bindings = {
   COGNITO_ISSUER: issuer, COGNITO_JWKS_URL: `${urls.cognito}/pool/.well-known/jwks.json`, COGNITO_CLIENT_IDS: COGNITO_CLIENT,
   GROUP_ROLES: JSON.stringify(GROUP_ROLES), POLICY: JSON.stringify(POLICY),
 };
-const script = { ours: 'src/index.js', jose: 'bench/.build/jose-worker.js', passthrough: 'bench/passthrough-worker.js' }[which];
+// PROFILE_SCRIPT: another entry (say one importing a build with function names kept).
+const script = process.env.PROFILE_SCRIPT ?? { ours: 'src/index.js', jose: 'bench/.build/jose-worker.js', passthrough: 'bench/passthrough-worker.js' }[which];
 const mf = new Miniflare({
   host: '127.0.0.1', inspectorPort: INSPECTOR,
   workers: [{
@@ -44,7 +48,7 @@ const url = `${(await mf.unsafeGetDirectURL(which)).toString().replace(/\/$/, ''
 
 const es = alg === 'es256';
 const header = es ? 'x-amzn-oidc-data' : 'authorization';
-const count = mode === 'unique' ? 40000 : 2000;
+const count = { unique: 40000, single: 1 }[mode] ?? 2000;
 const tokens = [];
 for (let i = 0; i < count; i += 500) {
   tokens.push(...await Promise.all(Array.from({ length: Math.min(500, count - i) }, (_, j) => (es
