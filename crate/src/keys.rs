@@ -92,22 +92,28 @@ impl KeyCache {
         }
     }
 
+    /// The key `key` names when it is held and fresh as of `now`; `None` otherwise. Unlike
+    /// [`KeyCache::lookup`] it changes nothing (no cooldown starts), so a caller may try it
+    /// first and fall back to `lookup` (the worker does, to skip async work on a known key).
+    pub fn fresh_key(&self, key: &KeyRef, now: u64) -> Option<&PublicKey> {
+        let fresh = |fetched_at: u64| now < fetched_at.saturating_add(self.tuning.key_ttl_secs);
+        let set = self.sets.get(&key.source)?;
+        let (found, fetched_at) = set.keys.get(&key.kid)?;
+        let set_fresh = match key.source {
+            KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
+            KeySource::AlbPem { .. } => fresh(*fetched_at),
+        };
+        set_fresh.then_some(found)
+    }
+
     /// What to do to get the key `key` names, as of `now`.
     pub fn lookup(&mut self, key: &KeyRef, now: u64) -> KeyLookup {
         let tuning = self.tuning;
         let fresh = |fetched_at: u64| now < fetched_at.saturating_add(tuning.key_ttl_secs);
 
         // The common case, a fresh key, allocates nothing: no URL, no new entry.
-        if let Some(set) = self.sets.get(&key.source) {
-            if let Some((found, fetched_at)) = set.keys.get(&key.kid) {
-                let set_fresh = match key.source {
-                    KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
-                    KeySource::AlbPem { .. } => fresh(*fetched_at),
-                };
-                if set_fresh {
-                    return KeyLookup::Found(found.clone());
-                }
-            }
+        if let Some(found) = self.fresh_key(key, now) {
+            return KeyLookup::Found(found.clone());
         }
         let url = Self::url_for(key);
         let set = self.sets.entry(key.source.clone()).or_default();

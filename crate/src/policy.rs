@@ -360,7 +360,14 @@ impl Policy {
     /// The verdict for a request carrying `credentials` (each already verified, or failed).
     /// The steps are listed in the module doc.
     pub fn decide(&self, method: &str, path: &str, credentials: &[Presented]) -> Decision {
-        let rule = match self.route(method, path) {
+        self.decide_on(self.route(method, path), credentials)
+    }
+
+    /// [`Policy::decide`] for a request whose route [`Policy::route`] just gave, so a caller
+    /// that needed the route first (to know whether to read credentials) does not match the
+    /// rules twice.
+    pub fn decide_on(&self, route: Result<Route<'_>>, credentials: &[Presented]) -> Decision {
+        let rule = match route {
             Ok(Route::Public) => return Decision::Allow { identity: None },
             Ok(Route::Protected(rule)) => rule,
             Err(e) => return Decision::deny(e),

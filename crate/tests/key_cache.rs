@@ -116,6 +116,32 @@ fn unknown_kid_refetches_once_per_cooldown() {
 }
 
 #[test]
+fn fresh_key_answers_only_a_fresh_key_and_changes_nothing() {
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let tuning = Tuning::default();
+    let mut cache = KeyCache::new(tuning);
+    assert_eq!(cache.fresh_key(&jwks_ref("k1"), NOW), None);
+    let fetch = expect_fetch(&mut cache, &jwks_ref("k1"), NOW);
+    cache.store_response(&fetch, 200, signer.jwks("k1").as_bytes(), NOW);
+    assert_eq!(
+        cache.fresh_key(&jwks_ref("k1"), NOW + 1),
+        Some(&signer.public_key())
+    );
+    assert_eq!(
+        cache.fresh_key(&jwks_ref("k1"), NOW + tuning.key_ttl_secs),
+        None
+    );
+    // Asking about unknown kids starts no cooldown: the refetch a lookup asks for still comes.
+    for i in 0..10 {
+        assert_eq!(
+            cache.fresh_key(&jwks_ref(&format!("random-{i}")), NOW + 1),
+            None
+        );
+    }
+    expect_fetch(&mut cache, &jwks_ref("random-x"), NOW + 1);
+}
+
+#[test]
 fn rotation_is_picked_up() {
     let old = RsaSigner::fixture("rsa-2048-a.pem");
     let new = RsaSigner::fixture("rsa-2048-b.pem");

@@ -6,9 +6,11 @@
 // Built for a small, shared, noisy machine: each case runs the three workers interleaved
 // (A B C, then B C A, C A B, ...) for BENCH_ROUNDS rounds of BENCH_SECONDS each, and the
 // table shows the median per worker, so load from elsewhere hits all three alike. The
-// spread (min-max req/s over the rounds) is printed too.
+// spread (min-max req/s over the rounds) is printed too, and the workerd process's CPU time per
+// request (median), which moves far less with outside load than req/s does.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
@@ -26,6 +28,10 @@ const REPEAT = 20;
 // our verified-token cache (4096 entries, LRU), so a token comes back only after 16k others
 // pushed it out: every request of the unique case is a cache miss (jose has no cache).
 const UNIQUE_POOL = Number(process.env.BENCH_UNIQUE_TOKENS ?? 16384);
+// BENCH_FLOOR=1 adds a fourth worker (bench/headers-worker.js): pass-through plus only the
+// header work every forward needs (strip, three x-auth-* headers), the floor for a cache hit.
+const FLOOR = process.env.BENCH_FLOOR === '1';
+const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : [])];
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -63,11 +69,32 @@ const mf = new Miniflare({
     { name: 'passthrough', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/passthrough-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'jose', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/.build/jose-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'ours', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
+    ...(FLOOR ? [{ name: 'headers', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/headers-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket }] : []),
   ],
 });
 await mf.ready;
 const workerUrls = {};
-for (const name of ['passthrough', 'jose', 'ours']) workerUrls[name] = (await mf.unsafeGetDirectURL(name)).toString().replace(/\/$/, '');
+for (const name of NAMES) workerUrls[name] = (await mf.unsafeGetDirectURL(name)).toString().replace(/\/$/, '');
+
+// workerd's CPU time (user + system, µs), from /proc: the CPU a request costs the worker
+// process is far less noisy than req/s on a shared machine (the load generator and origin
+// compete for the same cores). Linux only; elsewhere the column is left out.
+const workerdPid = (() => {
+  try {
+    return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).find((d) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+        return stat.includes('(workerd)') && stat.split(') ')[1].split(' ')[1] === String(process.pid);
+      } catch { return false; }
+    });
+  } catch { return undefined; }
+})();
+const ticksToMicros = 1e6 / 100; // USER_HZ is 100 on Linux
+function workerdCpuMicros() {
+  if (!workerdPid) return NaN;
+  const fields = fs.readFileSync(`/proc/${workerdPid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * ticksToMicros;
+}
 
 // Where each worker is in the token pool (so a worker never restarts the pool at a token
 // it saw in its previous round).
@@ -76,6 +103,7 @@ async function run(name, header, tokens, repeat, seconds) {
   const key = `${name}/${header}/${repeat}`;
   let i = cursor[key] ?? 0;
   const start = i;
+  const cpuBefore = workerdCpuMicros();
   const result = await autocannon({
     url: `${workerUrls[name]}/itsm/tickets`,
     connections: CONNECTIONS,
@@ -89,7 +117,8 @@ async function run(name, header, tokens, repeat, seconds) {
     }],
   });
   cursor[key] = i;
-  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, sent: i - start };
+  const cpu = (workerdCpuMicros() - cpuBefore) / result.requests.total;
+  return { rps: result.requests.average, p99: result.latency.p99, cpu, non2xx: result.non2xx, errors: result.errors + result.timeouts, sent: i - start };
 }
 
 const rows = [];
@@ -107,7 +136,7 @@ try {
       await run(name, header, tokens.slice(-2000), 1, WARMUP);
     }
     for (const [mode, repeat] of [['unique', 1], [`repeated x${REPEAT}`, REPEAT]]) {
-      const names = ['passthrough', 'jose', 'ours'];
+      const names = NAMES;
       const runs = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
         // Rotate the order each round: nobody always runs first (or right after another).
@@ -131,20 +160,26 @@ function summarize(runs) {
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
   const rps = runs.map((r) => r.rps);
   return {
-    rps: median(rps), p99: median(runs.map((r) => r.p99)), min: Math.min(...rps), max: Math.max(...rps),
+    rps: median(rps), p99: median(runs.map((r) => r.p99)), cpu: median(runs.map((r) => r.cpu)), min: Math.min(...rps), max: Math.max(...rps),
     non2xx: runs.reduce((a, r) => a + r.non2xx, 0), errors: runs.reduce((a, r) => a + r.errors, 0),
   };
 }
 
 const fmt = (n, d = 0) => n.toFixed(d);
 const lines = [
-  `autocannon: ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per worker and case (median shown), one workerd (Miniflare) running all three workers, 127.0.0.1`,
+  `autocannon: ${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per worker and case (median shown), one workerd (Miniflare) running all the workers, 127.0.0.1`,
   '',
-  '| alg | tokens | pass-through req/s (p99 ms) | jose req/s (p99 ms) | ours req/s (p99 ms) | ours/jose | ours/pass-through | non-2xx (pt/jose/ours) | spread req/s (pt; jose; ours) |',
-  '|---|---|---|---|---|---|---|---|---|',
+  '| alg | tokens | pass-through req/s (p99 ms) | jose req/s (p99 ms) | ours req/s (p99 ms) | ours/jose | ours/pass-through | non-2xx (pt/jose/ours) | spread req/s (pt; jose; ours) | workerd CPU µs/req (pt; jose; ours) |',
+  '|---|---|---|---|---|---|---|---|---|---|',
 ];
 for (const r of rows) {
   const cell = (x) => `${fmt(x.rps)} (${fmt(x.p99)})`;
-  lines.push(`| ${r.alg} | ${r.mode} | ${cell(r.passthrough)} | ${cell(r.jose)} | ${cell(r.ours)} | ${fmt(r.ours.rps / r.jose.rps, 2)} | ${fmt(r.ours.rps / r.passthrough.rps, 2)} | ${r.passthrough.non2xx}/${r.jose.non2xx}/${r.ours.non2xx} | ${[r.passthrough, r.jose, r.ours].map((x) => `${fmt(x.min)}-${fmt(x.max)}`).join('; ')} |`);
+  lines.push(`| ${r.alg} | ${r.mode} | ${cell(r.passthrough)} | ${cell(r.jose)} | ${cell(r.ours)} | ${fmt(r.ours.rps / r.jose.rps, 2)} | ${fmt(r.ours.rps / r.passthrough.rps, 2)} | ${r.passthrough.non2xx}/${r.jose.non2xx}/${r.ours.non2xx} | ${[r.passthrough, r.jose, r.ours].map((x) => `${fmt(x.min)}-${fmt(x.max)}`).join('; ')} | ${[r.passthrough, r.jose, r.ours].map((x) => fmt(x.cpu)).join('; ')} |`);
+}
+if (FLOOR) {
+  lines.push('', '| alg | tokens | headers-only floor req/s (p99 ms) | ours/floor | workerd CPU µs/req (floor; ours) |', '|---|---|---|---|---|');
+  for (const r of rows) {
+    lines.push(`| ${r.alg} | ${r.mode} | ${fmt(r.headers.rps)} (${fmt(r.headers.p99)}) | ${fmt(r.ours.rps / r.headers.rps, 2)} | ${fmt(r.headers.cpu)}; ${fmt(r.ours.cpu)} |`);
+  }
 }
 console.log(lines.join('\n'));

@@ -2,12 +2,16 @@
 # The load benchmark (not a test): bash worker/bench/run.sh
 # Builds what it needs (the wasm, the jose worker bundle), then runs bench.mjs.
 # BENCH_ROUNDS (default 5) interleaved rounds of BENCH_SECONDS (default 5) per worker and case;
-# about 6 minutes in all. bench/micro.mjs (node bench/micro.mjs, after this) times the pieces.
+# about 6 minutes in all. bench/micro.mjs (node bench/micro.mjs, after this) times the pieces,
+# bench/profile.mjs profiles one worker under load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 export PATH="$PWD/node_modules/.bin:$PATH"
-if [ ! -f pkg/entra_edge_auth_bg.wasm ]; then
+# The wasm is rebuilt whenever a source it is made of is newer than it (or it is missing),
+# so a stale pkg/ is never measured.
+wasm=pkg/entra_edge_auth_bg.wasm
+if [ ! -f "$wasm" ] || [ -n "$(find ../crate/src ../crate/Cargo.toml ../Cargo.toml ../Cargo.lock -newer "$wasm" -print -quit)" ]; then
   (cd .. && CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_TARGET_DIR=target/wasm-worker wasm-pack build crate --release --target web \
     --out-dir ../worker/pkg --no-default-features --features worker)
 fi

@@ -14,7 +14,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
@@ -99,11 +99,17 @@ fn cache_key(key: &PublicKey) -> Vec<u8> {
     }
 }
 
-async fn import(subtle: &SubtleCrypto, key: &PublicKey) -> Result<CryptoKey> {
+/// The `CryptoKey` imported earlier for `key`, if any (no import, no await).
+pub fn imported(key: &PublicKey) -> Option<CryptoKey> {
     let id = cache_key(key);
-    if let Some(found) = IMPORTED.with(|c| c.borrow().get(&id).cloned()) {
+    IMPORTED.with(|c| c.borrow().get(&id).cloned())
+}
+
+async fn import(subtle: &SubtleCrypto, key: &PublicKey) -> Result<CryptoKey> {
+    if let Some(found) = imported(key) {
         return Ok(found);
     }
+    let id = cache_key(key);
     let usages: JsValue = Array::of1(&"verify".into()).into();
     let promise = match key {
         PublicKey::P256(k) => subtle.import_key_with_object(
@@ -153,20 +159,34 @@ pub async fn verify(
     message: &[u8],
     signature: &[u8],
 ) -> Result<bool> {
-    let subtle = subtle()?;
-    let crypto_key = import(&subtle, key).await?;
-    let promise = subtle
+    let crypto_key = import(&subtle()?, key).await?;
+    let verdict = JsFuture::from(start_verify(alg, &crypto_key, message, signature)?)
+        .await
+        .map_err(|e| verify_failed(&e))?;
+    Ok(verdict.as_bool() == Some(true))
+}
+
+/// Starts `crypto.subtle.verify` with an imported key: the promise of its boolean verdict.
+/// For callers that await it their own way (the worker's verified-token path uses `then`).
+pub fn start_verify(
+    alg: Algorithm,
+    crypto_key: &CryptoKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<Promise> {
+    subtle()?
         .verify_with_object_and_buffer_source_and_buffer_source(
             &algorithm_params(alg),
-            &crypto_key,
+            crypto_key,
             &Uint8Array::from(signature),
             &Uint8Array::from(message),
         )
-        .map_err(|e| from_js(ErrorCode::BadSignature, "WebCrypto verify failed", &e))?;
-    let verdict = JsFuture::from(promise)
-        .await
-        .map_err(|e| from_js(ErrorCode::BadSignature, "WebCrypto verify failed", &e))?;
-    Ok(verdict.as_bool() == Some(true))
+        .map_err(|e| verify_failed(&e))
+}
+
+/// The error for a verify that WebCrypto refused to run (as opposed to a `false` verdict).
+pub fn verify_failed(e: &JsValue) -> Error {
+    from_js(ErrorCode::BadSignature, "WebCrypto verify failed", e)
 }
 
 /// Runs the signature step of a job with WebCrypto.

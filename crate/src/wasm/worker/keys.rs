@@ -71,6 +71,12 @@ impl KeyStore {
         })
     }
 
+    /// The key `key` names when this isolate holds it fresh; `None` otherwise. No fetch, no
+    /// await, no cooldown started: the caller falls back to [`KeyStore::resolve`].
+    pub fn fresh_key(&self, key: &KeyRef) -> Option<PublicKey> {
+        self.cache.borrow().fresh_key(key, now_secs()).cloned()
+    }
+
     /// The key `key` names, fetching as the core's cache asks. `ctx` is the request's
     /// execution context (for `waitUntil`).
     pub async fn resolve(self: &Rc<Self>, key: &KeyRef, ctx: &JsValue) -> Result<PublicKey> {

@@ -51,7 +51,7 @@ impl EdgeGate {
     /// logged here and answered as a 500 naming the setting on every request.
     #[wasm_bindgen(constructor)]
     pub fn new(env: JsValue) -> EdgeGate {
-        let inner = GateConfig::from_env(&Env::new(env)).map(|config| Rc::new(Gate::new(config)));
+        let inner = GateConfig::from_env(&Env::new(env)).map(Gate::new);
         if let Err(error) = &inner {
             platform::log_error(&format!("entra-edge-auth: configuration error: {error}"));
         }
