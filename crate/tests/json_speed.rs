@@ -2,7 +2,7 @@
 //! worker parses one per uncached token). A measurement, not a check: it prints and asserts
 //! nothing about time. Run optimised:
 //!
-//! `CARGO_PROFILE_DEV_OPT_LEVEL=2 cargo test -p entra-edge-auth --test json_speed -- --ignored --nocapture`
+//! `cargo test --release -p entra-edge-auth --test json_speed -- --ignored --nocapture`
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
