@@ -7,26 +7,20 @@ initSync({ module: wasmModule });
 
 let gate = null;
 
-// Only a wasm trap gets here (the gate itself never rejects). Start over with a fresh gate
-// next time and deny this request: nothing unverified is ever forwarded.
-function failed(err) {
-  gate = null;
-  console.error('entra-edge-auth: internal error', err);
-  return new Response(JSON.stringify({ error: 'internal_error', message: 'the edge gate failed' }), {
-    status: 500,
-    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  });
-}
-
 export default {
-  // Not `async`: the gate's promise (origin's fetch, adopted) is returned as it is, with
-  // only a `catch` for a trap, rather than awaited inside another promise.
-  fetch(request, env, ctx) {
+  async fetch(request, env, ctx) {
     gate ??= new EdgeGate(env);
     try {
-      return gate.handle(request, ctx).catch(failed);
+      return await gate.handle(request, ctx);
     } catch (err) {
-      return failed(err);
+      // Only a wasm trap gets here (the gate itself never rejects). Start over with a fresh
+      // gate next time and deny this request: nothing unverified is ever forwarded.
+      gate = null;
+      console.error('entra-edge-auth: internal error', err);
+      return new Response(JSON.stringify({ error: 'internal_error', message: 'the edge gate failed' }), {
+        status: 500,
+        headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+      });
     }
   },
 };

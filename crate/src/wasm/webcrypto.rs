@@ -14,8 +14,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
-use wasm_bindgen::prelude::*;
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{CryptoKey, SubtleCrypto};
@@ -102,14 +101,8 @@ fn cache_key(key: &PublicKey) -> Vec<u8> {
 
 /// The `CryptoKey` imported earlier for `key`, if any (no import, no await).
 pub fn imported(key: &PublicKey) -> Option<CryptoKey> {
-    IMPORTED.with(|c| {
-        let cache = c.borrow();
-        match key {
-            // Looked up by the key's own bytes: no copy made per verify.
-            PublicKey::P256(k) => cache.get(k.sec1()).cloned(),
-            PublicKey::Rsa(_) => cache.get(&cache_key(key)).cloned(),
-        }
-    })
+    let id = cache_key(key);
+    IMPORTED.with(|c| c.borrow().get(&id).cloned())
 }
 
 async fn import(subtle: &SubtleCrypto, key: &PublicKey) -> Result<CryptoKey> {
@@ -189,66 +182,6 @@ pub fn start_verify(
             &Uint8Array::from(message),
         )
         .map_err(|e| verify_failed(&e))
-}
-
-// `crypto.subtle.verify` and `then` in one crossing: the signature and message arrive as
-// views of wasm memory and are copied (`slice`) before WebCrypto sees them, as
-// `Uint8Array::from` would; a synchronous throw is handed to the continuation like a
-// rejection (later, never from inside this call).
-#[wasm_bindgen(inline_js = r#"
-export function verify_then(subtle, params, key, sig, msg, f, id) {
-  const g = (v) => f(id, v);
-  let p;
-  try { p = subtle.verify(params, key, sig.slice(), msg.slice()); } catch (e) { p = Promise.reject(e); }
-  return p.then(g, g);
-}
-"#)]
-extern "C" {
-    #[allow(clippy::too_many_arguments)]
-    fn verify_then(
-        subtle: &SubtleCrypto,
-        params: &Object,
-        key: &CryptoKey,
-        signature: &[u8],
-        message: &[u8],
-        continuation: &Function,
-        id: u32,
-    ) -> Promise;
-}
-
-/// [`start_verify`] with its verdict handed on: `continuation(id, verdict)` with the
-/// boolean, or with the error WebCrypto threw or rejected with, in one crossing into JS.
-/// The returned promise settles as the continuation's answer does.
-pub fn start_verify_then(
-    alg: Algorithm,
-    crypto_key: &CryptoKey,
-    message: &[u8],
-    signature: &[u8],
-    continuation: &Function,
-    id: u32,
-) -> Result<Promise> {
-    let index = match alg {
-        Algorithm::Es256 => 0,
-        Algorithm::Rs256 => 1,
-    };
-    let call = |subtle: &SubtleCrypto| {
-        PARAMS.with(|params| {
-            verify_then(
-                subtle,
-                &params[index],
-                crypto_key,
-                signature,
-                message,
-                continuation,
-                id,
-            )
-        })
-    };
-    // The handle kept by `subtle` is borrowed, not cloned (no new JS reference per call).
-    if let Some(promise) = SUBTLE.with(|s| s.borrow().as_ref().map(call)) {
-        return Ok(promise);
-    }
-    Ok(call(&subtle()?))
 }
 
 /// The error for a verify that WebCrypto refused to run (as opposed to a `false` verdict).

@@ -163,8 +163,7 @@ impl Gate {
         key: CacheKey,
         ctx: JsValue,
     ) -> Promise {
-        let id = self.next_verifying.get().wrapping_add(1);
-        let (job, continued) = match self.start_verify(&key, id) {
+        let (job, verdict) = match self.start_verify(&key) {
             None => return self.verify_later(request, head, ready, vec![key], ctx),
             Some(Ok(started)) => started,
             Some(Err(error)) => {
@@ -175,6 +174,7 @@ impl Gate {
                 return self.conclude(&request, &head, ready);
             }
         };
+        let id = self.next_verifying.get().wrapping_add(1);
         self.next_verifying.set(id);
         self.verifying.borrow_mut().insert(
             id,
@@ -186,17 +186,15 @@ impl Gate {
                 job,
             },
         );
-        // WebCrypto's verdict reaches `on_verdict` only after this returns (never from
-        // inside `start_verify`), so the entry is in place by then.
-        continued
+        // A fulfilled verify is a boolean; a rejection is the runtime's error object.
+        platform::continue_with(&verdict, self.on_verdict.as_ref().unchecked_ref(), id)
     }
 
     /// Everything up to WebCrypto's verdict, synchronously: the precheck, the key from this
     /// isolate's cache, its imported `CryptoKey`, and `crypto.subtle.verify` started.
     /// `None` when the key must be fetched or imported first (the async path does that);
-    /// `Some(Err)` when the token is refused before any signature check. The verdict goes
-    /// to `on_verdict` for request `id`; the promise is its answer.
-    fn start_verify(&self, key: &CacheKey, id: u32) -> Option<Result<(SignatureJob, Promise)>> {
+    /// `Some(Err)` when the token is refused before any signature check.
+    fn start_verify(&self, key: &CacheKey) -> Option<Result<(SignatureJob, Promise)>> {
         let pending = match self
             .verifier(key.kind())
             .and_then(|verifier| verifier.precheck(key.token()))
@@ -212,14 +210,11 @@ impl Gate {
             let Some(crypto_key) = webcrypto::imported(job.key()) else {
                 return Ok(None);
             };
-            // A fulfilled verify is a boolean; a rejection is the runtime's error object.
-            let verdict = webcrypto::start_verify_then(
+            let verdict = webcrypto::start_verify(
                 job.algorithm(),
                 &crypto_key,
                 job.signing_input(),
                 job.signature(),
-                self.on_verdict.as_ref().unchecked_ref(),
-                id,
             )?;
             Ok(Some((job, verdict)))
         });

@@ -26,6 +26,21 @@ extern "C" {
     fn fetch_catch(request: &Request, handler: &Function) -> std::result::Result<Promise, JsValue>;
 }
 
+// `promise.then(v => f(id, v), e => f(id, e))` in one crossing: the continuation made
+// once in Rust, told which request it continues (no closure made in Rust per request).
+#[wasm_bindgen(
+    inline_js = "export function then_for(p, f, id) { const g = (v) => f(id, v); return p.then(g, g); }"
+)]
+extern "C" {
+    fn then_for(promise: &Promise, continuation: &Function, id: u32) -> Promise;
+}
+
+/// `continuation(id, value)` with whatever `promise` settles with (its value or its
+/// rejection); the returned promise settles as the continuation's answer does.
+pub fn continue_with(promise: &Promise, continuation: &Function, id: u32) -> Promise {
+    then_for(promise, continuation, id)
+}
+
 /// Sends `request`: the runtime's promise of the response, with a rejection turned into
 /// `handler`'s answer. An `Err` is a synchronous throw of `fetch`.
 pub fn fetch_or_else(
