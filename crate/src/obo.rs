@@ -37,11 +37,7 @@ impl OboRequest {
     /// it): both members strings, the tenant a valid tenant id. The message says what is
     /// wrong, never the token.
     pub fn from_json(body: &[u8]) -> std::result::Result<Self, String> {
-        let doc = match json::parse(body) {
-            Ok(Value::Object(doc)) => doc,
-            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
-            Err(e) => return Err(e.to_string()),
-        };
+        let doc = json::parse_object(body)?;
         let tenant_id =
             TenantId::new(doc.required_str("tenant_id")?).map_err(|e| e.message().to_owned())?;
         Ok(OboRequest {
@@ -66,11 +62,7 @@ impl OboTokens {
     /// The 2xx answer's members; unknown members are ignored, a known one of the wrong
     /// type is named.
     fn from_json(body: &str) -> std::result::Result<Self, String> {
-        let doc = match json::parse(body.as_bytes()) {
-            Ok(Value::Object(doc)) => doc,
-            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
-            Err(e) => return Err(e.to_string()),
-        };
+        let doc = json::parse_object(body.as_bytes())?;
         let expires_in = match doc.get("expires_in") {
             Some(Value::Number(n)) => n.as_u64(),
             _ => None,

@@ -140,11 +140,7 @@ impl PendingLogin {
     }
 
     fn read(text: &str) -> std::result::Result<Self, String> {
-        let doc = match json::parse(text.as_bytes()) {
-            Ok(Value::Object(doc)) => doc,
-            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
-            Err(e) => return Err(e.to_string()),
-        };
+        let doc = json::parse_object(text.as_bytes())?;
         let verifier = PkceVerifier::new(doc.required_str("verifier")?.to_owned())
             .map_err(|e| e.message().to_owned())?;
         let redirect_uri = RedirectUri::new(doc.required_str("redirect_uri")?)

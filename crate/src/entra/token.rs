@@ -83,11 +83,7 @@ impl RawTokenResponse {
     /// Unknown members are ignored (Entra adds `ext_expires_in` and others); a known one
     /// of the wrong type is an error naming it.
     fn read(body: &str) -> std::result::Result<Self, String> {
-        let doc = match json::parse(body.as_bytes()) {
-            Ok(Value::Object(doc)) => doc,
-            Ok(other) => return Err(format!("it is {}, not an object", other.kind())),
-            Err(e) => return Err(e.to_string()),
-        };
+        let doc = json::parse_object(body.as_bytes())?;
         let text = |name: &str| Ok::<_, String>(doc.optional_str(name)?.map(str::to_owned));
         Ok(RawTokenResponse {
             access_token: doc.required_str("access_token")?.to_owned(),

@@ -19,6 +19,16 @@ mod write;
 pub use read::{parse, JsonError, MAX_DEPTH, MAX_MEMBERS};
 pub use value::{Map, Number, Value};
 
+/// A document that must be a JSON object (every provider answer and stored record is one);
+/// the error says why it is not, in words that fit after "… is not readable: ".
+pub fn parse_object(bytes: &[u8]) -> Result<Map, String> {
+    match parse(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(format!("it is {}, not an object", other.kind())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 /// Tests build claims with `serde_json::json!`; this turns one into the tree read here.
 #[cfg(test)]
 pub(crate) fn object_from_serde(value: serde_json::Value) -> Map {

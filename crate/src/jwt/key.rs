@@ -229,16 +229,14 @@ fn jwks_entries(body: &[u8]) -> Result<Vec<Value>> {
             format!("key set is not a JWKS document: {why}"),
         )
     };
-    match json::parse(body).map_err(|e| not_jwks(e.to_string()))? {
-        Value::Object(mut doc) => match doc.remove("keys") {
-            Some(Value::Array(keys)) => Ok(keys),
-            Some(other) => Err(not_jwks(format!(
-                "\"keys\" is {}, not an array",
-                other.kind()
-            ))),
-            None => Err(not_jwks("it has no \"keys\"".to_owned())),
-        },
-        other => Err(not_jwks(format!("it is {}, not an object", other.kind()))),
+    let mut doc = json::parse_object(body).map_err(not_jwks)?;
+    match doc.remove("keys") {
+        Some(Value::Array(keys)) => Ok(keys),
+        Some(other) => Err(not_jwks(format!(
+            "\"keys\" is {}, not an array",
+            other.kind()
+        ))),
+        None => Err(not_jwks("it has no \"keys\"".to_owned())),
     }
 }
 
