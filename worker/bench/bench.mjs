@@ -8,16 +8,15 @@
 // table shows the median per worker, so load from elsewhere hits all three alike. The
 // spread (min-max req/s over the rounds) is printed too, and the workerd process's CPU time per
 // request (median), which moves far less with outside load than req/s does.
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 import {
-  WORKER_DIR, ALB_ARN, ALB_CLIENT, COGNITO_CLIENT, GROUP_ROLES, POLICY,
+  WORKER_DIR,
   albSigner, mintAlb, cognitoSigner, mintCognito, cognitoClaims,
 } from '../test/helpers.mjs';
+import { startServers } from './setup.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -49,18 +48,8 @@ async function mintMany(n, mint) {
 }
 
 // ---- servers (own process) ----
-const servers = spawn(process.execPath, [path.join(WORKER_DIR, 'bench/servers.mjs'),
-  JSON.stringify({ albKeys: { [alb.kid]: alb.pem }, jwks: { keys: [cog.jwk] } })], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [line] = await once(servers.stdout, 'data');
-const urls = JSON.parse(line.toString());
-const issuer = `${urls.cognito}/pool`;
-
-const common = {
-  ORIGIN_URL: urls.origin,
-  ALB_ARNS: ALB_ARN, ALB_CLIENT_IDS: ALB_CLIENT, ALB_KEYS_URL: urls.alb,
-  COGNITO_ISSUER: issuer, COGNITO_JWKS_URL: `${urls.cognito}/pool/.well-known/jwks.json`, COGNITO_CLIENT_IDS: COGNITO_CLIENT,
-  GROUP_ROLES: JSON.stringify(GROUP_ROLES), POLICY: JSON.stringify(POLICY),
-};
+const { servers, bindings: common } = await startServers(alb, cog);
+const issuer = common.COGNITO_ISSUER;
 const rules = [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
 const socket = [{ host: '127.0.0.1', port: 0 }];
 const mf = new Miniflare({

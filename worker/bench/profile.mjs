@@ -5,16 +5,16 @@
 // bench/run.sh has built pkg/ and the jose bundle. PROFILE_SECONDS (default 5); PROFILE_TOP
 // (default 30) functions listed. For Rust function names, point PROFILE_SCRIPT at an entry
 // that imports a build run through `wasm-bindgen --keep-debug` (the release pkg is stripped).
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 import WebSocket from 'ws';
 import {
-  WORKER_DIR, ALB_ARN, ALB_CLIENT, COGNITO_CLIENT, GROUP_ROLES, POLICY,
+  WORKER_DIR,
   albSigner, mintAlb, cognitoSigner, mintCognito, cognitoClaims,
 } from '../test/helpers.mjs';
+import { startServers } from './setup.mjs';
 
 const [which = 'ours', alg = 'es256', mode = 'repeated'] = process.argv.slice(2);
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 5);
@@ -22,17 +22,8 @@ const INSPECTOR = 9331;
 
 const alb = await albSigner();
 const cog = await cognitoSigner();
-const servers = spawn(process.execPath, [path.join(WORKER_DIR, 'bench/servers.mjs'),
-  JSON.stringify({ albKeys: { [alb.kid]: alb.pem }, jwks: { keys: [cog.jwk] } })], { stdio: ['ignore', 'pipe', 'inherit'] });
-const [line] = await once(servers.stdout, 'data');
-const urls = JSON.parse(line.toString());
-const issuer = `${urls.cognito}/pool`;
-const bindings = {
-  ORIGIN_URL: urls.origin,
-  ALB_ARNS: ALB_ARN, ALB_CLIENT_IDS: ALB_CLIENT, ALB_KEYS_URL: urls.alb,
-  COGNITO_ISSUER: issuer, COGNITO_JWKS_URL: `${urls.cognito}/pool/.well-known/jwks.json`, COGNITO_CLIENT_IDS: COGNITO_CLIENT,
-  GROUP_ROLES: JSON.stringify(GROUP_ROLES), POLICY: JSON.stringify(POLICY),
-};
+const { servers, bindings } = await startServers(alb, cog);
+const issuer = bindings.COGNITO_ISSUER;
 // PROFILE_SCRIPT: another entry (say one importing a build with function names kept).
 const script = process.env.PROFILE_SCRIPT ?? { ours: 'src/index.js', jose: 'bench/.build/jose-worker.js', passthrough: 'bench/passthrough-worker.js' }[which];
 const mf = new Miniflare({
