@@ -18,6 +18,7 @@
 
 pub mod base64url;
 pub mod error;
+pub mod form;
 pub mod quote;
 pub mod text;
 pub mod tuning;

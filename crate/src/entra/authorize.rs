@@ -188,7 +188,7 @@ pub fn build_authorize_url(
 ) -> AuthorizeRequest {
     let endpoint = config.endpoints().authorization_endpoint;
     let scope = config.scopes().to_param();
-    let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut query = crate::form::Encoder::new();
     query
         .append_pair("client_id", config.client_id().as_str())
         .append_pair("response_type", "code")
@@ -253,8 +253,8 @@ mod tests {
 
     fn params(url: &str) -> Vec<(String, String)> {
         let query = url.split_once('?').map(|(_, q)| q).unwrap_or("");
-        form_urlencoded::parse(query.as_bytes())
-            .into_owned()
+        crate::form::pairs(query)
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
             .collect()
     }
 

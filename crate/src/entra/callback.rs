@@ -55,7 +55,7 @@ fn query_of(callback: &str) -> &str {
 /// sent `expected_state`. See the module docs for the order of checks.
 pub fn parse_callback(callback: &str, expected_state: &CsrfState) -> Result<AuthorizationCode> {
     let mut params = Vec::new();
-    for (name, value) in form_urlencoded::parse(query_of(callback).as_bytes()) {
+    for (name, value) in crate::form::pairs(query_of(callback)) {
         let Err(at) = params.binary_search_by(|(known, _)| Cow::cmp(known, &name)) else {
             return Err(Error::new(
                 ErrorCode::AuthorizationFailed,
@@ -123,9 +123,9 @@ pub fn strip_callback_params(url: &str) -> String {
     let Some((base, query)) = before_fragment.split_once('?') else {
         return url.to_owned();
     };
-    let mut kept = form_urlencoded::Serializer::new(String::new());
+    let mut kept = crate::form::Encoder::new();
     let mut any = false;
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+    for (name, value) in crate::form::pairs(query) {
         if !CALLBACK_PARAMS.contains(&name.as_ref()) {
             kept.append_pair(&name, &value);
             any = true;
@@ -232,7 +232,7 @@ mod tests {
             ),
         ];
         for (description, code) in cases {
-            let query = form_urlencoded::Serializer::new(String::new())
+            let query = crate::form::Encoder::new()
                 .append_pair("error", "invalid_request")
                 .append_pair("error_description", description)
                 .append_pair("state", "s7ate")

@@ -35,7 +35,7 @@ pub fn build_logout_url(config: &AuthorityConfig, options: &LogoutOptions) -> Re
             "the provider publishes no end_session_endpoint, so there is no logout URL",
         )
     })?;
-    let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut query = crate::form::Encoder::new();
     if let Some(target) = non_empty(&options.post_logout_redirect_uri) {
         uri::check(target, UrlRule::RedirectTarget).map_err(|why| {
             Error::new(
@@ -93,8 +93,8 @@ mod tests {
             base,
             "https://login.microsoftonline.com/df4d171f-6cca-4c87-84cd-f299e4fca3a9/oauth2/v2.0/logout"
         );
-        let p: HashMap<_, _> = form_urlencoded::parse(query.as_bytes())
-            .into_owned()
+        let p: HashMap<_, _> = crate::form::pairs(query)
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
             .collect();
         assert_eq!(
             p["post_logout_redirect_uri"],

@@ -21,7 +21,7 @@ pub fn build_code_exchange(
     code: &AuthorizationCode,
     pending: &PendingLogin,
 ) -> HttpRequest {
-    let body = form_urlencoded::Serializer::new(String::new())
+    let body = crate::form::Encoder::new()
         .append_pair("client_id", config.client_id().as_str())
         .append_pair("grant_type", "authorization_code")
         .append_pair("code", code.secret())
@@ -34,7 +34,7 @@ pub fn build_code_exchange(
 
 /// RFC 6749 §6. Entra rotates the refresh token: keep the new one from the answer.
 pub fn build_refresh(config: &AuthorityConfig, refresh_token: &RefreshToken) -> HttpRequest {
-    let body = form_urlencoded::Serializer::new(String::new())
+    let body = crate::form::Encoder::new()
         .append_pair("client_id", config.client_id().as_str())
         .append_pair("grant_type", "refresh_token")
         .append_pair("refresh_token", refresh_token.secret())
@@ -183,8 +183,8 @@ mod tests {
 
     fn form(req: &HttpRequest) -> HashMap<String, String> {
         let body = req.body.as_deref().unwrap_or_default();
-        let pairs: Vec<_> = form_urlencoded::parse(body.as_bytes())
-            .into_owned()
+        let pairs: Vec<_> = crate::form::pairs(body)
+            .map(|(n, v)| (n.into_owned(), v.into_owned()))
             .collect();
         let map: HashMap<_, _> = pairs.iter().cloned().collect();
         assert_eq!(map.len(), pairs.len(), "no parameter twice");

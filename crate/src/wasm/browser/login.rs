@@ -2,6 +2,8 @@
 //! record the JS module keeps in `sessionStorage`, and the authorization code from the
 //! redirect back, checked against that record.
 
+use std::borrow::Cow;
+
 use wasm_bindgen::prelude::*;
 
 use super::json::{self, Value};
@@ -94,10 +96,10 @@ pub fn is_stale(pending: &str, now: u64) -> bool {
 }
 
 /// The query parameters of a URL (not its fragment).
-fn query_pairs(url: &str) -> form_urlencoded::Parse<'_> {
+fn query_pairs(url: &str) -> impl Iterator<Item = (Cow<'_, str>, Cow<'_, str>)> {
     let before_fragment = url.split('#').next().unwrap_or("");
     let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
-    form_urlencoded::parse(query.as_bytes())
+    crate::form::pairs(query)
 }
 
 /// `""` when `url` is not a callback (no `code` or `error`); else `{"state", "address"}`:

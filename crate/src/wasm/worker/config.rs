@@ -221,7 +221,7 @@ fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
     if !path.starts_with('/') || path.contains(['?', '#']) {
         return Err(invalid("LOGOUT_PATH", "must be a path starting with '/'"));
     }
-    let query = form_urlencoded::Serializer::new(String::new())
+    let query = crate::form::Encoder::new()
         .append_pair("post_logout_redirect_uri", &redirect)
         .finish();
     Ok(Some(LogoutConfig {
