@@ -244,6 +244,46 @@ fn alb_flood_of_unknown_kids_causes_one_fetch_per_cooldown() {
 }
 
 #[test]
+fn alb_rotation_during_a_flood_gets_the_next_fetch() {
+    let tuning = Tuning::default();
+    let rotated = EcSigner::fixture("p256-b");
+    let mut cache = KeyCache::new(tuning);
+    // A made-up kid took the fetch and 404ed: the cooldown runs.
+    let ghost = expect_fetch(&mut cache, &alb_ref(&uuid(0)), NOW);
+    cache.store_response(&ghost, 404, b"", NOW);
+    // Meanwhile the ALB rotated: its new kid arrives on many requests, among a flood of
+    // made-up kids that each arrive once. All are refused while the cooldown runs.
+    let real = alb_ref(&uuid(7_777_777));
+    for i in 1..2000 {
+        let key = if i % 100 == 0 {
+            real.clone()
+        } else {
+            alb_ref(&uuid(i))
+        };
+        assert_eq!(
+            expect_unavailable(&mut cache, &key, NOW + 1),
+            ErrorCode::UnknownKid
+        );
+    }
+    // The first request after the cooldown carries yet another made-up kid, but the fetch
+    // goes to the kid asked for most, and that request itself stays refused.
+    let after = NOW + tuning.refetch_cooldown_secs;
+    let flood = alb_ref(&uuid(5000));
+    let fetch = expect_fetch(&mut cache, &flood, after);
+    assert_eq!(fetch.key_ref(), &real);
+    assert_eq!(fetch.url, format!("{ALB_BASE}/{}", real.kid));
+    assert_eq!(
+        expect_unavailable(&mut cache, &flood, after),
+        ErrorCode::UnknownKid
+    );
+    cache.store_response(&fetch, 200, rotated.public_pem().as_bytes(), after);
+    assert_eq!(
+        cache.lookup(&real, after),
+        KeyLookup::Found(rotated.public_key())
+    );
+}
+
+#[test]
 fn alb_successful_new_kid_lifts_the_cooldown() {
     let a = EcSigner::fixture("p256-a");
     let b = EcSigner::fixture("p256-b");

@@ -89,6 +89,30 @@ describe('rotation and floods', () => {
     assert.equal(stack.origin.requests.length, 0);
   }));
 
+  // Waits out the 30 s unknown-kid cooldown: the one slow test here, kept because it is the
+  // adapter's side of the core's rule (tests/key_cache.rs) under a real key server.
+  test('during a flood of made-up ALB kids, a rotated kid gets the next fetch', { timeout: 60_000 }, () => withStack({}, async (stack) => {
+    const first = await stack.addAlbSigner();
+    assert.equal((await stack.request('/itsm/x', await alb(stack, first))).status, 200);
+    const ghost = () => alb(stack, first, {}, { kid: randomUUID() });
+    assert.equal((await readDeny(await stack.request('/itsm/x', await ghost()))).body.error, 'unknown_kid');
+    const pausedAt = now();
+    const rotated = await stack.addAlbSigner();
+    for (let i = 0; i < 30; i++) {
+      const init = i % 5 === 0 ? await alb(stack, rotated) : await ghost();
+      assert.equal((await readDeny(await stack.request('/itsm/x', init))).body.error, 'unknown_kid');
+    }
+    assert.equal(stack.albServer.requests.length, 2, 'nothing fetched while the cooldown runs');
+    await waitFor(() => now() >= pausedAt + 31, 'the cooldown to pass', 45_000);
+    // The first request after the cooldown carries another made-up kid: it is refused, and
+    // the fetch goes to the kid asked for repeatedly.
+    assert.equal((await readDeny(await stack.request('/itsm/x', await ghost()))).body.error, 'unknown_kid');
+    assert.equal(stack.albServer.requests.at(-1).url, `/${rotated.kid}`);
+    assert.equal((await stack.request('/itsm/x', await alb(stack, rotated))).status, 200);
+    assert.equal(stack.albServer.requests.length, 3);
+    assert.equal(stack.origin.requests.length, 2);
+  }));
+
   test('concurrent cold requests share one fetch per URL', () => withStack({}, async (stack) => {
     const signer = await stack.addCognitoSigner();
     const inits = await Promise.all(Array.from({ length: 12 }, (_, i) => bearer(stack, signer, { sub: `user-${i}` })));

@@ -12,12 +12,16 @@
 //! `cooldownDuration`, aws-jwt-verify's penalty box):
 //! - a fetch caused by an unknown kid is allowed at most once per
 //!   [`Tuning::refetch_cooldown_secs`] per key set; for ALB, whose keys are one URL per kid,
-//!   a successful fetch of a new kid lifts the cooldown, so real rotations are never held up;
+//!   a successful fetch of a new kid lifts the cooldown, and the one fetch per cooldown goes
+//!   to the unknown kid requests asked for most ([`wanted`]), so a real rotation is not held
+//!   up by a flood of made-up kids;
 //! - a failed fetch (error status, garbage, timeout) is remembered for
 //!   [`Tuning::negative_ttl_secs`] and answered from memory meanwhile.
 //!
 //! Keys are used for [`Tuning::key_ttl_secs`] and then fetched again. If that fetch fails the
 //! stale key is not used: the cache fails closed.
+
+mod wanted;
 
 use std::collections::HashMap;
 
@@ -27,6 +31,7 @@ use crate::jwt::key::parse_p256_pem;
 use crate::jwt::key::{parse_jwks, Algorithm, PublicKey};
 use crate::jwt::{KeyRef, KeySource};
 use crate::tuning::Tuning;
+use wanted::WantedKids;
 
 /// Most kids kept per ALB key set; ALB has a handful per region. Bounds memory under a flood.
 #[cfg(feature = "alb")]
@@ -68,6 +73,8 @@ struct KeySet {
     failures: HashMap<String, (u64, Error)>,
     /// When a fetch for an unknown kid was last started.
     unknown_kid_fetch_at: Option<u64>,
+    /// ALB kids refused while that fetch was paused, and how often (per-kid URLs only).
+    wanted: WantedKids,
 }
 
 /// Keys by key set and kid, with their freshness and recent failures.
@@ -127,9 +134,13 @@ impl KeyCache {
             KeySource::Jwks { .. } => set.fetched_at.is_some_and(fresh),
             KeySource::AlbPem { .. } => !set.keys.contains_key(&key.kid),
         };
+        let per_kid_urls = matches!(key.source, KeySource::AlbPem { .. });
         if kid_is_new {
             if let Some(at) = set.unknown_kid_fetch_at {
                 if now < at.saturating_add(tuning.refetch_cooldown_secs) {
+                    if per_kid_urls {
+                        set.wanted.note(&key.kid);
+                    }
                     return KeyLookup::Unavailable(Error::new(
                         ErrorCode::UnknownKid,
                         format!(
@@ -140,6 +151,20 @@ impl KeyCache {
                 }
             }
             set.unknown_kid_fetch_at = Some(now);
+            if per_kid_urls {
+                if let Some(kid) = set.wanted.take_instead_of(&key.kid) {
+                    // This request stays refused (its lookup after the fetch finds the
+                    // cooldown running); the kid asked for most gets the fetch.
+                    let instead = KeyRef {
+                        source: key.source.clone(),
+                        kid,
+                    };
+                    return KeyLookup::Fetch(KeyFetch {
+                        url: Self::url_for(&instead),
+                        key: instead,
+                    });
+                }
+            }
         }
         KeyLookup::Fetch(KeyFetch {
             url,
@@ -158,6 +183,7 @@ impl KeyCache {
     pub fn store_failure(&mut self, fetch: &KeyFetch, error: Error, now: u64) {
         let negative_ttl = self.tuning.negative_ttl_secs;
         let set = self.sets.entry(fetch.key.source.clone()).or_default();
+        set.wanted.forget(&fetch.key.kid);
         set.failures
             .retain(|_, (at, _)| now < at.saturating_add(negative_ttl));
         set.failures.insert(fetch.url.clone(), (now, error));
@@ -214,6 +240,7 @@ impl KeyCache {
                     evict_oldest(&mut set.keys);
                 }
                 set.keys.insert(kid.clone(), (key, now));
+                set.wanted.forget(kid);
                 // A real new key: later new kids need not wait out the cooldown.
                 set.unknown_kid_fetch_at = None;
             }
