@@ -45,18 +45,21 @@ pub fn encode(bytes: &[u8]) -> String {
     out
 }
 
-/// The six bits a base64url symbol stands for.
-fn symbol_value(symbol: u8) -> Option<u32> {
-    let value = match symbol {
-        b'A'..=b'Z' => symbol - b'A',
-        b'a'..=b'z' => symbol - b'a' + 26,
-        b'0'..=b'9' => symbol - b'0' + 52,
-        b'-' => 62,
-        b'_' => 63,
-        _ => return None,
-    };
-    Some(u32::from(value))
-}
+/// Marks a byte that is no base64url symbol in [`SYMBOL_VALUES`]; its high bit is set, which
+/// no symbol's six bits have, so one test over a group's OR finds any bad symbol in it.
+const NOT_A_SYMBOL: u8 = 0xff;
+
+/// The six bits each byte stands for as a base64url symbol, or [`NOT_A_SYMBOL`]: one load
+/// per symbol instead of a chain of range tests (decoding runs over every token segment).
+const SYMBOL_VALUES: [u8; 256] = {
+    let mut table = [NOT_A_SYMBOL; 256];
+    let mut i = 0;
+    while i < ALPHABET.len() {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
 
 /// The bytes `text` encodes, or `None` when it is not strict base64url (see the module
 /// docs).
@@ -76,22 +79,41 @@ pub fn decode(text: &str, padding: Padding) -> Option<Vec<u8>> {
             symbols
         }
     };
-    if symbols.len() % 4 == 1 {
+    let groups = symbols.chunks_exact(4);
+    let last = groups.remainder();
+    if last.len() == 1 {
         return None;
     }
-    let mut out = Vec::with_capacity(symbols.len() / 4 * 3 + 2);
-    let (mut bits, mut held) = (0u32, 0u32);
-    for &symbol in symbols {
-        bits = (bits << 6) | symbol_value(symbol)?;
-        held += 6;
-        if held >= 8 {
-            held -= 8;
-            out.push((bits >> held) as u8);
-            bits &= (1 << held) - 1;
+    let mut out = Vec::with_capacity(symbols.len() / 4 * 3 + last.len().saturating_sub(1));
+    // Whole groups: four symbols, three bytes.
+    for group in groups {
+        let [a, b, c, d] = [0, 1, 2, 3].map(|i| SYMBOL_VALUES[usize::from(group[i])]);
+        if (a | b | c | d) & 0x80 != 0 {
+            return None;
         }
+        let bits = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        out.extend_from_slice(&bits.to_be_bytes()[1..]);
     }
-    // What is left (2 or 4 bits after a short final group) belongs to no byte: zero only.
-    (bits == 0).then_some(out)
+    // A final group of two or three symbols: one or two bytes.
+    if !last.is_empty() {
+        let mut bits = 0u32;
+        for &symbol in last {
+            let value = SYMBOL_VALUES[usize::from(symbol)];
+            if value & 0x80 != 0 {
+                return None;
+            }
+            bits = bits << 6 | u32::from(value);
+        }
+        // 2 symbols: 12 bits, one byte and 4 spare; 3 symbols: 18 bits, two bytes and 2 spare.
+        let spare = if last.len() == 2 { 4 } else { 2 };
+        // The spare bits belong to no byte: zero only.
+        if bits & ((1 << spare) - 1) != 0 {
+            return None;
+        }
+        let bytes = (bits >> spare).to_be_bytes();
+        out.extend_from_slice(&bytes[4 - (last.len() - 1)..]);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
