@@ -8,9 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Miniflare } from 'miniflare';
 import {
-  WORKER_DIR, ALB_ARN, ALB_CLIENT, COGNITO_CLIENT, GROUP_ROLES, POLICY,
+  WORKER_DIR,
   albSigner, mintAlb, cognitoSigner, mintCognito, cognitoClaims,
 } from '../../test/helpers.mjs';
+import { STUB_ISSUER, stubSettings } from '../stub-settings.mjs';
 
 const N = Number(process.env.AB_N ?? 2000);
 const ROUNDS = Number(process.env.AB_ROUNDS ?? 11);
@@ -34,12 +35,8 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.lengt
 
 const alb = await albSigner();
 const cog = await cognitoSigner();
-const issuer = 'https://cognito.example/pool';
-const env = {
-  ORIGIN_URL: 'https://origin.example', ALB_ARNS: ALB_ARN, ALB_CLIENT_IDS: ALB_CLIENT, ALB_KEYS_URL: 'https://alb-keys.example',
-  COGNITO_ISSUER: issuer, COGNITO_JWKS_URL: `${issuer}/.well-known/jwks.json`, COGNITO_CLIENT_IDS: COGNITO_CLIENT,
-  GROUP_ROLES: JSON.stringify(GROUP_ROLES), POLICY: JSON.stringify(POLICY),
-};
+const issuer = STUB_ISSUER;
+const env = stubSettings();
 const total = N * ROUNDS + N;
 const out = [];
 for (const [alg, header, mint] of [
