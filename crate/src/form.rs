@@ -77,12 +77,12 @@ fn unescape(text: &str) -> Cow<'_, str> {
         at += 1;
         match byte {
             b'+' => out.push(b' '),
-            b'%' => match (hex_digit(bytes.get(at)), hex_digit(bytes.get(at + 1))) {
-                (Some(high), Some(low)) => {
-                    out.push(high << 4 | low);
+            b'%' => match escaped_byte(bytes, at) {
+                Some(value) => {
+                    out.push(value);
                     at += 2;
                 }
-                _ => out.push(b'%'),
+                None => out.push(b'%'),
             },
             _ => out.push(byte),
         }
@@ -90,8 +90,11 @@ fn unescape(text: &str) -> Cow<'_, str> {
     Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn hex_digit(byte: Option<&u8>) -> Option<u8> {
-    char::from(*byte?).to_digit(16).map(|d| d as u8)
+/// The byte a percent-escape's two hex digits at `at` spell (RFC 3986 §2.1; either case),
+/// or `None` when they are not two hex digits. Shared with the policy's path rules.
+pub(crate) fn escaped_byte(bytes: &[u8], at: usize) -> Option<u8> {
+    let digit = |at: usize| char::from(*bytes.get(at)?).to_digit(16);
+    Some((digit(at)? << 4 | digit(at + 1)?) as u8)
 }
 
 #[cfg(test)]

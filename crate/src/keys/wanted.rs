@@ -29,14 +29,9 @@ impl WantedKids {
             return;
         }
         if self.entries.len() >= MAX_WANTED_KIDS {
-            let evict = self
-                .entries
-                .iter()
-                .position(|(_, count)| *count == 1)
-                .or_else(|| {
-                    let least = self.entries.iter().map(|(_, c)| *c).min()?;
-                    self.entries.iter().position(|(_, c)| *c == least)
-                });
+            // The first of the least asked: counts start at 1, so that is the oldest kid
+            // asked for once whenever there is one.
+            let evict = (0..self.entries.len()).min_by_key(|&at| self.entries[at].1);
             if let Some(at) = evict {
                 self.entries.remove(at);
             }

@@ -1,6 +1,8 @@
 //! Request and rule paths: the refusals and the one spelling listed under "Paths" in the
 //! [policy module doc](super).
 
+use crate::form::escaped_byte;
+
 /// The normalised form of `path`, or why it is refused (see the module doc). The reason
 /// never quotes the path.
 pub(super) fn normalize_path(path: &str) -> std::result::Result<String, &'static str> {
@@ -13,7 +15,7 @@ pub(super) fn normalize_path(path: &str) -> std::result::Result<String, &'static
     while let Some(&b) = bytes.get(i) {
         match b {
             b'%' => {
-                let value = hex_pair(bytes, i + 1).ok_or("malformed percent-encoding")?;
+                let value = escaped_byte(bytes, i + 1).ok_or("malformed percent-encoding")?;
                 check_escape(bytes, i, value)?;
                 if is_unreserved(value) {
                     out.push(char::from(value));
@@ -47,7 +49,7 @@ fn check_escape(bytes: &[u8], at: usize, value: u8) -> std::result::Result<(), &
         b'/' | b'\\' => Err("it contains an encoded slash or backslash"),
         0x00..=0x1f | 0x7f => Err("it contains an encoded NUL or control character"),
         // `%25` is `%`: an origin that decodes twice would see the next escape.
-        b'%' => match hex_pair(bytes, at + 3) {
+        b'%' => match escaped_byte(bytes, at + 3) {
             Some(b'.' | b'/' | b'\\' | 0x00) => Err("it contains a double-encoded character"),
             _ => Ok(()),
         },
@@ -68,21 +70,6 @@ fn check_segments(path: &str) -> std::result::Result<(), &'static str> {
         }
     }
     Ok(())
-}
-
-fn hex_pair(bytes: &[u8], at: usize) -> Option<u8> {
-    let hi = hex_digit(*bytes.get(at)?)?;
-    let lo = hex_digit(*bytes.get(at + 1)?)?;
-    Some(hi << 4 | lo)
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// RFC 3986 §2.3.
