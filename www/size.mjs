@@ -2,7 +2,8 @@
 // package's web entry (src/web.js: the JS class, its WebCrypto step and the wasm-bindgen
 // glue) and constructs it, calls handleRedirect / login / accessToken / exchangeObo,
 // bundled and minified with esbuild, plus the .wasm after wasm-opt -Oz; each gzip -9.
-// `node size.mjs` after `bash build.sh`.
+// `node size.mjs` after `bash build.sh`; `node size.mjs FILE.wasm` measures another wasm
+// with the same JS (www/size-floor.sh does).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,7 +27,7 @@ execFileSync(path.join(here, 'node_modules/.bin/esbuild'), [entry, '--bundle', '
 
 const gz = (buf) => zlib.gzipSync(buf, { level: 9 }).length;
 const js = fs.readFileSync(bundle);
-const wasm = fs.readFileSync(path.join(here, 'pkg-web/entra_edge_auth_bg.wasm'));
+const wasm = fs.readFileSync(process.argv[2] ?? path.join(here, 'pkg-web/entra_edge_auth_bg.wasm'));
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
 const rows = [
   ['JS (class + glue, min)', js.length, gz(js)],
