@@ -14,7 +14,7 @@
 use crate::entra::types::{AccessToken, IdToken, RefreshToken, TenantId};
 use crate::entra::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
-use crate::json::{self, Map, Value};
+use crate::json::{self, Value};
 use crate::quote::quoted;
 
 /// The request body. Field order and names are the contract.
@@ -27,10 +27,10 @@ pub struct OboRequest {
 impl OboRequest {
     /// `{"azure_token": …, "tenant_id": …}`.
     pub fn to_json(&self) -> String {
-        let mut doc = Map::new();
-        doc.insert("azure_token", self.azure_token.secret());
-        doc.insert("tenant_id", self.tenant_id.as_str());
-        doc.to_json()
+        json::ObjectWriter::new()
+            .string("azure_token", self.azure_token.secret())
+            .string("tenant_id", self.tenant_id.as_str())
+            .finish()
     }
 
     /// The endpoint's side of the contract (the local OBO service reads requests with
@@ -236,7 +236,7 @@ mod tests {
             format!(r#"{{"azure_token":"eyJ.azure.token","tenant_id":"{TENANT}"}}"#)
         );
         let v = json::parse(body.as_bytes()).unwrap();
-        assert_eq!(v.as_object().map(Map::len), Some(2));
+        assert_eq!(v.as_object().map(crate::json::Map::len), Some(2));
         let back = OboRequest::from_json(body.as_bytes()).unwrap();
         assert_eq!(back.azure_token.secret(), "eyJ.azure.token");
         assert_eq!(back.tenant_id.as_str(), TENANT);

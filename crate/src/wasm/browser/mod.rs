@@ -51,17 +51,20 @@ pub(crate) fn seconds(now: f64) -> u64 {
 
 /// A request for JS to `fetch`: `{"method", "url", "headers": [[name, value]], "body"}`.
 fn request_json(request: &HttpRequest) -> String {
-    let headers = request
-        .headers
-        .iter()
-        .map(|(name, value)| Value::Array(vec![json::string(name), json::string(value)]))
-        .collect();
-    json::write(&json::object(vec![
-        ("method", json::string(request.method.as_str())),
-        ("url", json::string(&request.url)),
-        ("headers", Value::Array(headers)),
-        ("body", json::optional(request.body.as_deref())),
-    ]))
+    let mut headers = String::from("[");
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        if i > 0 {
+            headers.push(',');
+        }
+        headers.push_str(&json::string_array([name.as_str(), value.as_str()]));
+    }
+    headers.push(']');
+    json::ObjectWriter::new()
+        .optional("body", request.body.as_deref())
+        .raw("headers", &headers)
+        .string("method", request.method.as_str())
+        .string("url", &request.url)
+        .finish()
 }
 
 /// The app's settings and what this page learned: the provider's endpoints and keys. One
@@ -294,10 +297,7 @@ impl Core {
     #[wasm_bindgen(js_name = readObo)]
     pub fn read_obo(&self, status: u16, body: &str, now: f64) -> Thrown<String> {
         let tokens = thrown(parse_obo_response(status, body))?;
-        Ok(json::write(&Value::Object(session::obo_result(
-            &tokens,
-            seconds(now),
-        ))))
+        Ok(session::obo_result(&tokens, seconds(now)))
     }
 
     /// `session` with the OBO answer `obo` (from [`Core::read_obo`]) kept in it.
