@@ -69,11 +69,16 @@ impl OboTokens {
         }
         .ok_or("\"expires_in\" is not a whole number of seconds")?;
         let roles = match doc.get("roles") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|r| r.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or("\"roles\" holds something other than strings")?,
+            Some(Value::Array(items)) => {
+                let mut roles = Vec::with_capacity(items.len());
+                for item in items {
+                    let role = item
+                        .as_str()
+                        .ok_or("\"roles\" holds something other than strings")?;
+                    roles.push(role.to_owned());
+                }
+                roles
+            }
             Some(other) => return Err(format!("\"roles\" is {}, not an array", other.kind())),
             None => return Err("\"roles\" is missing".to_owned()),
         };
