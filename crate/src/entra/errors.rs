@@ -116,7 +116,7 @@ pub fn aadsts_in(text: &str) -> Option<u64> {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         // Real codes have 5–7 digits; the cap keeps the parse from overflowing.
         if (1..=12).contains(&digits) {
-            return rest.get(..digits)?.parse().ok();
+            return crate::text::parse_u64(rest.get(..digits)?);
         }
     }
     None
