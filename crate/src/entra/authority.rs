@@ -111,7 +111,11 @@ impl Scopes {
 
 impl Default for Scopes {
     fn default() -> Self {
-        Scopes(DEFAULT_SCOPES.split(' ').map(str::to_owned).collect())
+        let mut scopes = Vec::new();
+        for scope in DEFAULT_SCOPES.split(' ') {
+            scopes.push(scope.to_owned());
+        }
+        Scopes(scopes)
     }
 }
 
