@@ -187,10 +187,10 @@ impl Error {
 
     /// `{"error": code, "message": message}`, the shape edge denies answer with.
     pub fn to_json(&self) -> String {
-        let mut doc = crate::json::Map::new();
-        doc.insert("error", self.code.as_str());
-        doc.insert("message", self.message());
-        doc.to_json()
+        crate::json::ObjectWriter::new()
+            .string("error", self.code.as_str())
+            .string("message", self.message())
+            .finish()
     }
 }
 

@@ -87,7 +87,31 @@ fn unescape(text: &str) -> Cow<'_, str> {
             _ => out.push(byte),
         }
     }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|e| lossy(e.as_bytes())))
+}
+
+/// `bytes` as text with each invalid sequence replaced by U+FFFD, as
+/// `String::from_utf8_lossy` does it: resume after the sequence `Utf8Error::error_len`
+/// names, or end at an incomplete one. Not that function itself: its chunk iterator is a
+/// kilobyte of the browser's wasm, for what is a misbehaving provider's callback.
+fn lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
+            }
+            Err(e) => {
+                let valid = rest.get(..e.valid_up_to()).unwrap_or_default();
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{fffd}');
+                let skip = e.valid_up_to() + e.error_len().unwrap_or(rest.len());
+                rest = rest.get(skip..).unwrap_or_default();
+            }
+        }
+    }
 }
 
 /// The byte a percent-escape's two hex digits at `at` spell (RFC 3986 §2.1; either case),
@@ -113,6 +137,25 @@ mod tests {
             "grant_type=authorization_code&scope=openid+api%3A%2F%2Fx%2Fa.b\
              &redirect_uri=https%3A%2F%2Fapp.example%2Fcb%3Fx%3D1%26y%3D%C3%A9"
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn lossy_is_from_utf8_lossy(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40)) {
+            proptest::prop_assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn lossy_is_from_utf8_lossy_near_utf8(text in "\\PC{0,12}", cuts in proptest::collection::vec(0usize..48, 0..4)) {
+            // Valid text with bytes dropped or flipped: the sequences lossy decoding meets.
+            let mut bytes = text.into_bytes();
+            for cut in cuts {
+                if cut < bytes.len() {
+                    if cut % 2 == 0 { bytes.remove(cut); } else { bytes[cut] ^= 0x40; }
+                }
+            }
+            proptest::prop_assert_eq!(lossy(&bytes), String::from_utf8_lossy(&bytes));
+        }
     }
 
     #[test]

@@ -14,7 +14,7 @@
 use crate::entra::types::{AccessToken, IdToken, RefreshToken, TenantId};
 use crate::entra::{excerpt, is_success, HttpRequest};
 use crate::error::{Error, ErrorCode, Result};
-use crate::json::{self, Map, Value};
+use crate::json::{self, Value};
 use crate::quote::quoted;
 
 /// The request body. Field order and names are the contract.
@@ -27,10 +27,10 @@ pub struct OboRequest {
 impl OboRequest {
     /// `{"azure_token": …, "tenant_id": …}`.
     pub fn to_json(&self) -> String {
-        let mut doc = Map::new();
-        doc.insert("azure_token", self.azure_token.secret());
-        doc.insert("tenant_id", self.tenant_id.as_str());
-        doc.to_json()
+        json::ObjectWriter::new()
+            .string("azure_token", self.azure_token.secret())
+            .string("tenant_id", self.tenant_id.as_str())
+            .finish()
     }
 
     /// The endpoint's side of the contract (the local OBO service reads requests with
@@ -69,11 +69,16 @@ impl OboTokens {
         }
         .ok_or("\"expires_in\" is not a whole number of seconds")?;
         let roles = match doc.get("roles") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|r| r.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .ok_or("\"roles\" holds something other than strings")?,
+            Some(Value::Array(items)) => {
+                let mut roles = Vec::with_capacity(items.len());
+                for item in items {
+                    let role = item
+                        .as_str()
+                        .ok_or("\"roles\" holds something other than strings")?;
+                    roles.push(role.to_owned());
+                }
+                roles
+            }
             Some(other) => return Err(format!("\"roles\" is {}, not an array", other.kind())),
             None => return Err("\"roles\" is missing".to_owned()),
         };
@@ -236,7 +241,7 @@ mod tests {
             format!(r#"{{"azure_token":"eyJ.azure.token","tenant_id":"{TENANT}"}}"#)
         );
         let v = json::parse(body.as_bytes()).unwrap();
-        assert_eq!(v.as_object().map(Map::len), Some(2));
+        assert_eq!(v.as_object().map(crate::json::Map::len), Some(2));
         let back = OboRequest::from_json(body.as_bytes()).unwrap();
         assert_eq!(back.azure_token.secret(), "eyJ.azure.token");
         assert_eq!(back.tenant_id.as_str(), TENANT);

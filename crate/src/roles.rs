@@ -56,14 +56,7 @@ pub fn is_role_name(name: &str) -> bool {
 /// Whether `s` is a GUID in its usual text form (`8-4-4-4-12` hex digits), as Entra writes
 /// group object ids.
 fn is_guid(s: &str) -> bool {
-    const GROUPS: [usize; 5] = [8, 4, 4, 4, 12];
-    let mut parts = s.split('-');
-    let shaped = GROUPS.iter().all(|&len| {
-        parts
-            .next()
-            .is_some_and(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_hexdigit()))
-    });
-    shaped && parts.next().is_none()
+    crate::entra::types::is_guid(s)
 }
 
 /// The lookup key for a group: GUIDs are compared case-insensitively (the same object id

@@ -6,6 +6,23 @@
 //! in texts of at most kilobytes. Matches here are whole needles of valid UTF-8 inside
 //! valid UTF-8, so every index found is a character boundary, and cuts use `str::get`.
 
+/// `text` as a `u64` exactly as `str::parse::<u64>` reads it (an optional `+`, then one or
+/// more ASCII digits, no overflow), without its generic integer parser.
+pub fn parse_u64(text: &str) -> Option<u64> {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(value)
+}
+
 /// Byte offset of the first `needle` in `haystack`.
 pub fn find(haystack: &str, needle: &str) -> Option<usize> {
     let needle = needle.as_bytes();
@@ -81,5 +98,37 @@ mod tests {
             );
         }
         assert_eq!(replace("abc", "", "-"), "abc");
+    }
+
+    #[test]
+    fn parses_u64_like_str() {
+        for text in [
+            "0",
+            "3600",
+            "+3600",
+            "+",
+            "",
+            "-0",
+            "-1",
+            " 1",
+            "1 ",
+            "1.0",
+            "1e3",
+            "00042",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "++1",
+            "٣",
+        ] {
+            assert_eq!(parse_u64(text), text.parse::<u64>().ok(), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parse_u64_is_str_parse(text in "[+-]?[0-9]{0,22}|\\PC{0,6}") {
+            proptest::prop_assert_eq!(parse_u64(&text), text.parse::<u64>().ok());
+        }
     }
 }

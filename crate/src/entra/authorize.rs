@@ -5,7 +5,7 @@ use super::authority::AuthorityConfig;
 use super::callback::parse_callback;
 use super::types::{AuthorizationCode, CsrfState, Nonce, RedirectUri};
 use crate::error::{Error, ErrorCode, Result};
-use crate::json::{self, Map, Value};
+use crate::json::{self, Value};
 use crate::pkce::{Pkce, PkceVerifier, CHALLENGE_METHOD};
 use crate::quote::quoted;
 
@@ -118,13 +118,13 @@ impl PendingLogin {
 
     /// The record as JSON text, one member per field.
     pub fn to_json(&self) -> String {
-        let mut doc = Map::new();
-        doc.insert("state", self.state.secret());
-        doc.insert("nonce", self.nonce.secret());
-        doc.insert("verifier", self.verifier.secret());
-        doc.insert("created_at", self.created_at);
-        doc.insert("redirect_uri", self.redirect_uri.as_str());
-        doc.to_json()
+        json::ObjectWriter::new()
+            .number("created_at", self.created_at)
+            .string("nonce", self.nonce.secret())
+            .string("redirect_uri", self.redirect_uri.as_str())
+            .string("state", self.state.secret())
+            .string("verifier", self.verifier.secret())
+            .finish()
     }
 
     /// A stored record that is missing or corrupt is as good as none: `unknown_state`.

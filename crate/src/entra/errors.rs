@@ -99,7 +99,9 @@ impl ProviderError {
         if let Some(first) = self
             .description
             .as_deref()
-            .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()))
+            // `split('\n')`, not `lines()`: the same first line once trimmed (a `\r` before the
+            // `\n` is whitespace), without the `Lines` iterator.
+            .and_then(|d| d.split('\n').map(str::trim).find(|l| !l.is_empty()))
         {
             message.push_str(": ");
             message.push_str(&excerpt(first, MAX_DESCRIPTION_CHARS));
@@ -116,7 +118,7 @@ pub fn aadsts_in(text: &str) -> Option<u64> {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         // Real codes have 5–7 digits; the cap keeps the parse from overflowing.
         if (1..=12).contains(&digits) {
-            return rest.get(..digits)?.parse().ok();
+            return crate::text::parse_u64(rest.get(..digits)?);
         }
     }
     None
@@ -250,6 +252,29 @@ mod tests {
         assert!(e.message().contains("c0rr"));
         assert!(e.message().contains("administrator"));
         assert!(!e.message().contains("Trace ID:"), "{}", e.message());
+    }
+
+    #[test]
+    fn message_takes_the_first_non_blank_line_of_the_description() {
+        for (description, first) in [
+            ("one\r\nTrace ID: t", Some("one")),
+            ("\r\n  \n two \r\nthree", Some("two")),
+            ("only\r", Some("only")),
+            ("a\rb\nc", Some("a\rb")),
+            (" \r\n\n", None),
+            ("", None),
+        ] {
+            let refusal = ProviderError::from_redirect("access_denied", Some(description));
+            let message = refusal.message("hint");
+            let expected = match first {
+                Some(line) => format!("hint (access_denied): {line}"),
+                None => "hint (access_denied)".to_owned(),
+            };
+            assert_eq!(message, expected, "{description:?}");
+            // The rule `str::lines` gives, which this keeps.
+            let by_lines = description.lines().map(str::trim).find(|l| !l.is_empty());
+            assert_eq!(by_lines, first, "{description:?}");
+        }
     }
 
     #[test]

@@ -108,7 +108,7 @@ fn seconds(doc: &Map, name: &str) -> std::result::Result<Option<u64>, String> {
     match doc.get(name) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => whole(n.as_u64()),
-        Some(Value::String(s)) => whole(s.parse().ok()),
+        Some(Value::String(s)) => whole(crate::text::parse_u64(s)),
         Some(other) => Err(format!(
             "\"{name}\" is {}, not a number of seconds",
             other.kind()

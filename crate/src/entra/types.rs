@@ -103,14 +103,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// `8-4-4-4-12` hexadecimal, the shape of Entra tenant and object ids.
+/// `8-4-4-4-12` hexadecimal, the shape of Entra tenant, object and group ids and ALB kids:
+/// the crate's one GUID check. Byte by byte (36 bytes, dashes at 8, 13, 18 and 23), which
+/// is the same set as splitting on `-` into groups of those lengths, without the splitter.
 pub(crate) fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 fn invalid_config(message: String) -> Error {
@@ -360,6 +361,41 @@ mod tests {
             let err = RedirectUri::new(bad).unwrap_err();
             assert_eq!(err.code(), ErrorCode::InvalidConfig, "{bad}");
             assert!(err.message().contains("redirect_uri"));
+        }
+    }
+
+    /// The GUID shape as split on `-`: five groups of 8, 4, 4, 4 and 12 hex digits.
+    fn guid_by_groups(s: &str) -> bool {
+        let groups: Vec<&str> = s.split('-').collect();
+        groups.len() == 5
+            && groups
+                .iter()
+                .zip([8, 4, 4, 4, 12])
+                .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn is_guid_is_the_grouped_shape(s in "[0-9a-fA-Fg-]{0,40}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f-]{4,5}-[0-9a-f]{4}-[0-9a-fé]{11,13}") {
+            proptest::prop_assert_eq!(is_guid(&s), guid_by_groups(&s));
+        }
+    }
+
+    #[test]
+    fn is_guid_examples() {
+        for s in [
+            "df4d171f-6cca-4c87-84cd-f299e4fca3a9",
+            "DF4D171F-6CCA-4C87-84CD-F299E4FCA3A9",
+        ] {
+            assert!(is_guid(s) && guid_by_groups(s), "{s}");
+        }
+        for s in [
+            "",
+            "df4d171f-6cca-4c87-84cd-f299e4fca3a",
+            "df4d171f6cca-4c87-84cd-f299e4fca3a9-",
+            "df4d171f--cca-4c87-84cd-f299e4fca3a9",
+        ] {
+            assert!(!is_guid(s) && !guid_by_groups(s), "{s}");
         }
     }
 }

@@ -87,7 +87,7 @@ fn host_of(authority: &str) -> Option<&str> {
         if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
             return None;
         }
-        if port.parse::<u32>().ok()? > 65535 {
+        if text::parse_u64(port)? > 65535 {
             return None;
         }
     }

@@ -18,6 +18,7 @@ mod write;
 
 pub use read::{parse, JsonError, MAX_DEPTH, MAX_MEMBERS};
 pub use value::{Map, Number, Value};
+pub use write::{string_array, ObjectWriter};
 
 /// A document that must be a JSON object (every provider answer and stored record is one);
 /// the error says why it is not, in words that fit after "… is not readable: ".

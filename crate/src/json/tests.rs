@@ -333,3 +333,34 @@ fn map_keeps_names_sorted_and_unique() {
     }
     assert!(read.get("b").is_none());
 }
+
+#[test]
+fn object_writer_writes_what_the_tree_writes() {
+    let mut tree = Map::new();
+    tree.insert("a\"b", "x\ny");
+    tree.insert("big", u64::MAX);
+    tree.insert("nested", ok(r#"{"z":[1,"2",null],"a":{}}"#));
+    tree.insert("none", Value::Null);
+    tree.insert("zero", 0u64);
+    let nested = match ok(r#"{"z":[1,"2",null],"a":{}}"#) {
+        Value::Object(map) => map,
+        other => panic!("{other:?}"),
+    };
+    let text = ObjectWriter::new()
+        .string("a\"b", "x\ny")
+        .number("big", u64::MAX)
+        .object("nested", &nested)
+        .optional("none", None)
+        .number("zero", 0)
+        .finish();
+    assert_eq!(text, tree.to_json());
+    assert_eq!(ObjectWriter::new().finish(), "{}");
+    assert_eq!(string_array(["a", "\\"]), r#"["a","\\"]"#);
+    assert_eq!(string_array([]), "[]");
+}
+
+#[test]
+#[should_panic(expected = "out of name order")]
+fn object_writer_refuses_members_out_of_order_in_debug_builds() {
+    ObjectWriter::new().string("b", "").string("a", "");
+}

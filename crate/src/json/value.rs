@@ -170,7 +170,7 @@ impl Number {
     /// `-1` and `18446744073709551616` are `None`.
     pub fn as_u64(&self) -> Option<u64> {
         if self.is_integer() {
-            self.0.parse().ok()
+            crate::text::parse_u64(&self.0)
         } else {
             None
         }

@@ -56,8 +56,114 @@ impl Map {
     }
 }
 
+/// A JSON object written straight to text, member by member: for outputs made of a few
+/// known fields (requests for JS to send, stored records, errors), where building a
+/// [`Map`] first would cost allocations, a sorted insert per member and the tree's drop
+/// code for nothing. Members must come in name order, as a [`Map`] writes them, so the
+/// text is exactly what the tree would give (checked in debug builds).
+#[derive(Debug)]
+pub struct ObjectWriter {
+    out: String,
+    /// The previous member's name, for the order check.
+    #[cfg(debug_assertions)]
+    last: Option<String>,
+}
+
+impl Default for ObjectWriter {
+    fn default() -> Self {
+        ObjectWriter::new()
+    }
+}
+
+impl ObjectWriter {
+    pub fn new() -> Self {
+        ObjectWriter {
+            out: String::from("{"),
+            #[cfg(debug_assertions)]
+            last: None,
+        }
+    }
+
+    /// Starts the member `name`; its value follows in `out`.
+    fn name(&mut self, name: &str) -> &mut String {
+        #[cfg(debug_assertions)]
+        {
+            assert!(
+                self.last.as_deref().map_or(true, |last| last < name),
+                "member {name:?} out of name order"
+            );
+            self.last = Some(name.to_owned());
+        }
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        write_string(name, &mut self.out);
+        self.out.push(':');
+        &mut self.out
+    }
+
+    /// A string member.
+    pub fn string(&mut self, name: &str, value: &str) -> &mut Self {
+        write_string(value, self.name(name));
+        self
+    }
+
+    /// A string member, or `null` for `None`.
+    pub fn optional(&mut self, name: &str, value: Option<&str>) -> &mut Self {
+        match value {
+            Some(value) => self.string(name, value),
+            None => self.raw(name, "null"),
+        }
+    }
+
+    /// An unsigned integer member (Unix seconds, lifetimes).
+    pub fn number(&mut self, name: &str, value: u64) -> &mut Self {
+        use std::fmt::Write;
+        // Writing to a `String` cannot fail.
+        let _ = write!(self.name(name), "{value}");
+        self
+    }
+
+    /// A member whose value is a tree.
+    pub fn value(&mut self, name: &str, value: &Value) -> &mut Self {
+        value.write(self.name(name));
+        self
+    }
+
+    /// A member whose value is an object.
+    pub fn object(&mut self, name: &str, value: &Map) -> &mut Self {
+        value.write(self.name(name));
+        self
+    }
+
+    /// A member whose value is JSON text already (a literal, or a nested writer's text).
+    pub fn raw(&mut self, name: &str, json: &str) -> &mut Self {
+        self.name(name).push_str(json);
+        self
+    }
+
+    /// The object's text (the writer is left empty).
+    pub fn finish(&mut self) -> String {
+        self.out.push('}');
+        std::mem::take(&mut self.out)
+    }
+}
+
+/// A JSON array of strings.
+pub fn string_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        write_string(item, &mut out);
+    }
+    out.push(']');
+    out
+}
+
 /// A JSON string literal for `s`.
-pub(super) fn write_string(s: &str, out: &mut String) {
+pub(crate) fn write_string(s: &str, out: &mut String) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let mut plain_from = 0;

@@ -197,12 +197,7 @@ pub fn check_audience(claims: &Map, expected: &[String]) -> Result<()> {
 
 /// Whether `s` has the 8-4-4-4-12 hex shape of a UUID/GUID (ALB kids, Entra tenant ids).
 pub fn is_uuid(s: &str) -> bool {
-    let mut groups = s.split('-');
-    [8, 4, 4, 4, 12].iter().all(|&len| {
-        groups
-            .next()
-            .is_some_and(|g| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
-    }) && groups.next().is_none()
+    crate::entra::types::is_guid(s)
 }
 
 fn bad_type(name: &str, expected: &str) -> Error {

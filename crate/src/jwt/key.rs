@@ -161,30 +161,31 @@ impl PublicKey {
     }
 }
 
-/// One JWK as RFC 7517 §4 / RFC 7518 §6 describe it; unknown members are ignored.
-struct Jwk {
-    kty: String,
-    kid: Option<String>,
+/// One JWK as RFC 7517 §4 / RFC 7518 §6 describe it, borrowed from the document; unknown
+/// members are ignored.
+struct Jwk<'a> {
+    kty: &'a str,
+    kid: Option<&'a str>,
     /// `use`.
-    use_: Option<String>,
-    alg: Option<String>,
-    n: Option<String>,
-    e: Option<String>,
-    crv: Option<String>,
-    x: Option<String>,
-    y: Option<String>,
+    use_: Option<&'a str>,
+    alg: Option<&'a str>,
+    n: Option<&'a str>,
+    e: Option<&'a str>,
+    crv: Option<&'a str>,
+    x: Option<&'a str>,
+    y: Option<&'a str>,
 }
 
-impl Jwk {
+impl<'a> Jwk<'a> {
     /// The members this crate reads, from one entry of `keys`: `None` (the key is skipped)
     /// when the entry is not an object, has no string `kty`, or a member read here is
     /// neither a string nor null.
-    fn from_value(value: &Value) -> Option<Jwk> {
+    fn from_value(value: &'a Value) -> Option<Jwk<'a>> {
         let object = value.as_object()?;
-        let member = |name: &str| -> Option<Option<String>> {
+        let member = |name: &str| -> Option<Option<&'a str>> {
             match object.get(name) {
                 None | Some(Value::Null) => Some(None),
-                Some(Value::String(s)) => Some(Some(s.clone())),
+                Some(Value::String(s)) => Some(Some(s)),
                 Some(_) => None,
             }
         };
@@ -207,11 +208,12 @@ impl Jwk {
 /// real key sets mix encryption keys and other types. A document that is not a JWKS, or
 /// has no usable key at all, is `malformed_key`.
 pub fn parse_jwks(body: &[u8], alg: Algorithm) -> Result<Vec<(String, PublicKey)>> {
-    let usable: Vec<_> = jwks_entries(body)?
-        .iter()
-        .filter_map(Jwk::from_value)
-        .filter_map(|jwk| jwk_to_key(jwk, alg))
-        .collect();
+    let mut usable = Vec::new();
+    for entry in &jwks_entries(body)? {
+        if let Some(key) = Jwk::from_value(entry).and_then(|jwk| jwk_to_key(jwk, alg)) {
+            usable.push(key);
+        }
+    }
     if usable.is_empty() {
         return Err(Error::new(
             ErrorCode::MalformedKey,
@@ -240,25 +242,25 @@ fn jwks_entries(body: &[u8]) -> Result<Vec<Value>> {
     }
 }
 
-fn jwk_to_key(jwk: Jwk, alg: Algorithm) -> Option<(String, PublicKey)> {
-    if jwk.use_.as_deref().is_some_and(|u| u != "sig") {
+fn jwk_to_key(jwk: Jwk<'_>, alg: Algorithm) -> Option<(String, PublicKey)> {
+    if jwk.use_.is_some_and(|u| u != "sig") {
         return None;
     }
-    if jwk.alg.as_deref().is_some_and(|a| a != alg.as_str()) {
+    if jwk.alg.is_some_and(|a| a != alg.as_str()) {
         return None;
     }
     let kid = jwk.kid?;
-    let b64 = |s: Option<String>| s.and_then(|s| decode_segment(&s, Padding::Tolerated));
-    let key = match (alg, jwk.kty.as_str()) {
+    let b64 = |s: Option<&str>| decode_segment(s?, Padding::Tolerated);
+    let key = match (alg, jwk.kty) {
         (Algorithm::Rs256, "RSA") => {
             PublicKey::Rsa(RsaPublicKey::new(&b64(jwk.n)?, &b64(jwk.e)?).ok()?)
         }
-        (Algorithm::Es256, "EC") if jwk.crv.as_deref() == Some("P-256") => {
+        (Algorithm::Es256, "EC") if jwk.crv == Some("P-256") => {
             PublicKey::P256(P256PublicKey::from_coordinates(&b64(jwk.x)?, &b64(jwk.y)?).ok()?)
         }
         _ => return None,
     };
-    Some((kid, key))
+    Some((kid.to_owned(), key))
 }
 
 /// `id-ecPublicKey` (RFC 5480 §2.1.1).

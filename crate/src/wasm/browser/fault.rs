@@ -9,11 +9,11 @@ use crate::error::Error;
 
 /// What a failed export throws.
 pub fn fault(error: Error) -> JsValue {
-    let shape = json::object(vec![
-        ("code", json::string(error.code().as_str())),
-        ("message", json::string(error.message())),
-    ]);
-    JsValue::from_str(&json::write(&shape))
+    let shape = json::ObjectWriter::new()
+        .string("code", error.code().as_str())
+        .string("message", error.message())
+        .finish();
+    JsValue::from_str(&shape)
 }
 
 /// The result of an export: the value, or the thrown error text.

@@ -6,24 +6,22 @@ use crate::jwt::PublicKey;
 
 /// The JWK of `key`, restricted to the one algorithm it may verify.
 pub fn to_jwk(key: &PublicKey) -> String {
-    let b64 = |bytes: &[u8]| json::string(&crate::base64url::encode(bytes));
-    let jwk = match key {
-        PublicKey::Rsa(rsa) => json::object(vec![
-            ("kty", json::string("RSA")),
-            ("alg", json::string("RS256")),
-            ("n", b64(rsa.modulus())),
-            ("e", b64(rsa.exponent())),
-        ]),
+    let b64 = crate::base64url::encode;
+    let mut jwk = json::ObjectWriter::new();
+    match key {
+        PublicKey::Rsa(rsa) => jwk
+            .string("alg", "RS256")
+            .string("e", &b64(rsa.exponent()))
+            .string("kty", "RSA")
+            .string("n", &b64(rsa.modulus())),
         PublicKey::P256(p256) => {
             // The uncompressed SEC1 point is 0x04 ‖ x ‖ y, 32 bytes each.
             let point = p256.sec1();
-            json::object(vec![
-                ("kty", json::string("EC")),
-                ("crv", json::string("P-256")),
-                ("x", b64(&point[1..33])),
-                ("y", b64(&point[33..65])),
-            ])
+            jwk.string("crv", "P-256")
+                .string("kty", "EC")
+                .string("x", &b64(&point[1..33]))
+                .string("y", &b64(&point[33..65]))
         }
     };
-    json::write(&jwk)
+    jwk.finish()
 }

@@ -83,11 +83,11 @@ pub fn start(
     now: u64,
 ) -> Result<String> {
     let request = build_authorize_url(authority, secrets(entropy)?, options, now);
-    Ok(json::write(&json::object(vec![
-        ("url", json::string(&request.url)),
-        ("state", json::string(request.pending.state.secret())),
-        ("pending", json::string(&request.pending.to_json())),
-    ])))
+    Ok(json::ObjectWriter::new()
+        .string("pending", &request.pending.to_json())
+        .string("state", request.pending.state.secret())
+        .string("url", &request.url)
+        .finish())
 }
 
 /// Whether a stored pending login is past its ten minutes (or unreadable): drop it.
@@ -119,10 +119,10 @@ pub fn callback(url: &str) -> String {
     if !is_callback {
         return String::new();
     }
-    json::write(&json::object(vec![
-        ("state", json::optional(state.as_deref())),
-        ("address", json::string(&strip_callback_params(url))),
-    ]))
+    json::ObjectWriter::new()
+        .string("address", &strip_callback_params(url))
+        .optional("state", state.as_deref())
+        .finish()
 }
 
 /// The authorization code of the callback `url` for the pending login that was stored under

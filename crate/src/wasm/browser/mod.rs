@@ -29,7 +29,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::entra::{
     build_code_exchange, build_logout_url, build_refresh, parse_code_exchange_response,
-    parse_refresh_response, AccessToken, AuthorityConfig, AuthorizationCode, Discovery, Endpoints,
+    parse_refresh_response, AccessToken, AuthorityConfig, AuthorizationCode, Discovery,
     HttpRequest, LogoutOptions, PendingLogin, RefreshToken, TenantId,
 };
 use crate::error::{Error, ErrorCode, Result};
@@ -51,17 +51,20 @@ pub(crate) fn seconds(now: f64) -> u64 {
 
 /// A request for JS to `fetch`: `{"method", "url", "headers": [[name, value]], "body"}`.
 fn request_json(request: &HttpRequest) -> String {
-    let headers = request
-        .headers
-        .iter()
-        .map(|(name, value)| Value::Array(vec![json::string(name), json::string(value)]))
-        .collect();
-    json::write(&json::object(vec![
-        ("method", json::string(request.method.as_str())),
-        ("url", json::string(&request.url)),
-        ("headers", Value::Array(headers)),
-        ("body", json::optional(request.body.as_deref())),
-    ]))
+    let mut headers = String::from("[");
+    for (i, (name, value)) in request.headers.iter().enumerate() {
+        if i > 0 {
+            headers.push(',');
+        }
+        headers.push_str(&json::string_array([name.as_str(), value.as_str()]));
+    }
+    headers.push(']');
+    json::ObjectWriter::new()
+        .optional("body", request.body.as_deref())
+        .raw("headers", &headers)
+        .string("method", request.method.as_str())
+        .string("url", &request.url)
+        .finish()
 }
 
 /// The app's settings and what this page learned: the provider's endpoints and keys. One
@@ -70,20 +73,21 @@ fn request_json(request: &HttpRequest) -> String {
 #[wasm_bindgen(skip_typescript)]
 pub struct Core {
     config: BrowserConfig,
-    endpoints: Option<Endpoints>,
+    /// The configured authority with the endpoints its discovery document named, once read
+    /// (the authorize URL keeps Entra's shapes: it is built before any fetch).
+    discovered: Option<AuthorityConfig>,
     keys: PageKeys,
 }
 
 impl Core {
     /// The authority with the discovered endpoints.
-    fn discovered(&self) -> Result<AuthorityConfig> {
-        let endpoints = self.endpoints.clone().ok_or_else(|| {
+    fn discovered(&self) -> Result<&AuthorityConfig> {
+        self.discovered.as_ref().ok_or_else(|| {
             Error::fixed(
                 ErrorCode::InvalidConfig,
                 "the provider's discovery document was not read yet",
             )
-        })?;
-        Ok(self.config.authority.clone().with_endpoints(endpoints))
+        })
     }
 
     /// The core's Entra verifier for this app's ID tokens.
@@ -120,7 +124,7 @@ impl Core {
     pub fn new(config: &str) -> Thrown<Core> {
         Ok(Core {
             config: thrown(BrowserConfig::from_json(config))?,
-            endpoints: None,
+            discovered: None,
             keys: PageKeys::default(),
         })
     }
@@ -178,7 +182,7 @@ impl Core {
     /// The discovery request, or `""` once the endpoints are known (once per page).
     #[wasm_bindgen(js_name = discoveryRequest)]
     pub fn discovery_request(&self) -> String {
-        match self.endpoints {
+        match self.discovered {
             Some(_) => String::new(),
             None => request_json(&Discovery::request(&self.config.authority.discovery_url())),
         }
@@ -187,7 +191,8 @@ impl Core {
     /// Reads the discovery answer (OIDC Discovery 1.0 §4.2) and keeps the endpoints.
     #[wasm_bindgen(js_name = readDiscovery)]
     pub fn read_discovery(&mut self, status: u16, body: &str) -> Thrown<()> {
-        self.endpoints = Some(thrown(Discovery::parse_response(status, body))?);
+        let endpoints = thrown(Discovery::parse_response(status, body))?;
+        self.discovered = Some(self.config.authority.clone().with_endpoints(endpoints));
         Ok(())
     }
 
@@ -198,7 +203,7 @@ impl Core {
             let pending = PendingLogin::from_json(pending)?;
             let code = AuthorizationCode::new(code);
             Ok(request_json(&build_code_exchange(
-                &self.discovered()?,
+                self.discovered()?,
                 &code,
                 &pending,
             )))
@@ -257,7 +262,7 @@ impl Core {
                 )
             })?;
             Ok(request_json(&build_refresh(
-                &self.discovered()?,
+                self.discovered()?,
                 &RefreshToken::new(refresh_token),
             )))
         })())
@@ -294,10 +299,7 @@ impl Core {
     #[wasm_bindgen(js_name = readObo)]
     pub fn read_obo(&self, status: u16, body: &str, now: f64) -> Thrown<String> {
         let tokens = thrown(parse_obo_response(status, body))?;
-        Ok(json::write(&Value::Object(session::obo_result(
-            &tokens,
-            seconds(now),
-        ))))
+        Ok(session::obo_result(&tokens, seconds(now)))
     }
 
     /// `session` with the OBO answer `obo` (from [`Core::read_obo`]) kept in it.
@@ -325,11 +327,9 @@ impl Core {
         let hint = Session::read(session.as_deref())
             .ok()
             .and_then(|s| s.claim("login_hint").map(str::to_owned));
-        let authority = self
-            .discovered()
-            .unwrap_or_else(|_| self.config.authority.clone());
+        let authority = self.discovered.as_ref().unwrap_or(&self.config.authority);
         thrown(build_logout_url(
-            &authority,
+            authority,
             &LogoutOptions {
                 post_logout_redirect_uri: self.config.post_logout_redirect_uri.clone(),
                 logout_hint: hint,

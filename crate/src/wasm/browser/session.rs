@@ -100,20 +100,24 @@ pub fn account(verified: &VerifiedToken) -> Map {
     account
 }
 
-/// The `OboResult` view of the OBO answer that arrived at `now`.
-pub fn obo_result(tokens: &OboTokens, now: u64) -> Map {
-    let mut result = Map::new();
-    result.insert("accessToken", json::string(tokens.access_token.secret()));
-    result.insert("idToken", json::string(tokens.id_token.secret()));
-    if let Some(refresh) = &tokens.refresh_token {
-        result.insert("refreshToken", json::string(refresh.secret()));
-    }
-    result.insert("expiresIn", json::number(tokens.expires_in));
-    result.insert("expiresAt", json::number(tokens.expires_at(now)));
-    result.insert("userId", json::string(&tokens.stackflow_user_id));
-    let roles = tokens.roles.iter().map(|r| json::string(r)).collect();
-    result.insert("roles", Value::Array(roles));
+/// The `OboResult` view (JSON text) of the OBO answer that arrived at `now`.
+pub fn obo_result(tokens: &OboTokens, now: u64) -> String {
+    let mut result = json::ObjectWriter::new();
     result
+        .string("accessToken", tokens.access_token.secret())
+        .number("expiresAt", tokens.expires_at(now))
+        .number("expiresIn", tokens.expires_in)
+        .string("idToken", tokens.id_token.secret());
+    if let Some(refresh) = &tokens.refresh_token {
+        result.string("refreshToken", refresh.secret());
+    }
+    result
+        .raw(
+            "roles",
+            &json::string_array(tokens.roles.iter().map(String::as_str)),
+        )
+        .string("userId", &tokens.stackflow_user_id)
+        .finish()
 }
 
 fn not_signed_in() -> Error {
@@ -152,18 +156,20 @@ impl Session {
     }
 
     pub fn to_json(&self) -> String {
-        json::write(&json::object(vec![
-            ("access_token", json::string(&self.access_token)),
-            ("access_expires_at", json::number(self.access_expires_at)),
-            ("access_obtained_at", json::number(self.access_obtained_at)),
-            (
-                "refresh_token",
-                json::optional(self.refresh_token.as_deref()),
-            ),
-            ("id_token", json::string(&self.id_token)),
-            ("account", Value::Object(self.account.clone())),
-            ("obo", self.obo.clone().map_or(Value::Null, Value::Object)),
-        ]))
+        let mut record = json::ObjectWriter::new();
+        record
+            .number("access_expires_at", self.access_expires_at)
+            .number("access_obtained_at", self.access_obtained_at)
+            .string("access_token", &self.access_token)
+            .object("account", &self.account)
+            .string("id_token", &self.id_token);
+        match &self.obo {
+            Some(obo) => record.object("obo", obo),
+            None => record.raw("obo", "null"),
+        };
+        record
+            .optional("refresh_token", self.refresh_token.as_deref())
+            .finish()
     }
 
     /// A claim of the verified ID token.
