@@ -11,7 +11,7 @@ use super::fault::{thrown, Thrown};
 use super::jwk::to_jwk;
 use super::keyset::{jwks_url, PageKeys};
 use super::session::{account, Session};
-use crate::entra::{HttpMethod, HttpRequest, TokenResponse};
+use crate::entra::{HttpRequest, TokenResponse};
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::{EntraVerifier, Pending, SignatureJob, TokenVerifier};
 
@@ -90,14 +90,13 @@ impl Grant {
         };
         let key_ref = pending.key_ref();
         if let Some(key) = keys.find(key_ref) {
-            let key = key.clone();
             let Check::NeedsKey {
                 verifier, pending, ..
             } = std::mem::replace(&mut self.check, Check::Used)
             else {
                 return Err(used());
             };
-            let job = pending.signature_job(&key)?;
+            let job = pending.signature_job(key)?;
             self.check = Check::Signature { verifier, job };
             return Ok(None);
         }
@@ -111,12 +110,7 @@ impl Grant {
             ));
         }
         *fetched = true;
-        Ok(Some(HttpRequest {
-            method: HttpMethod::Get,
-            url: jwks_url(key_ref)?.to_owned(),
-            headers: vec![("Accept".to_owned(), "application/json".to_owned())],
-            body: None,
-        }))
+        Ok(Some(HttpRequest::get(jwks_url(key_ref)?)))
     }
 
     /// The key set URL this grant's token names.
