@@ -4,7 +4,8 @@
 # 1. end to end in headless Chromium (Debian's chromium, playwright-core) against the local
 #    stack, with Node's test runner: sign-in for each demo user, bad callbacks, OBO
 #    failures, refresh, logout, and the whole chain through the edge worker under workerd
-#    to the origin API, ALB-style requests included (tests/browser/*.test.mjs);
+#    to the origin API, ALB-style requests included (tests/browser/*.test.mjs),
+#    and the package README's Vite example built with Vite (tests/bundler);
 # 2. wasm-bindgen-test in headless Chromium: PKCE from crypto.getRandomValues and the
 #    WebCrypto backend against Project Wycheproof (tests/browser/wasm).
 # Installs what is missing first (idempotent). Exits non-zero on any failure.
@@ -28,6 +29,7 @@ ensure_rust_wasm
 ensure_npm www
 ensure_npm tests/stack
 ensure_npm tests/browser
+ensure_npm tests/bundler
 
 echo "== build: the package, the edge worker's wasm and the local OBO service"
 bash www/build.sh
@@ -38,7 +40,7 @@ export OBO_BIN="$PWD/target/debug/local-obo-service"
 status=0
 echo "== end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
-(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs) \
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs bundler.test.mjs) \
   || status=1
 
 echo "== browser adapter in headless Chromium (wasm-bindgen-test)"

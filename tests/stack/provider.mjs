@@ -47,7 +47,8 @@ async function readForm(req) {
 
 /**
  * Starts the provider. `webOrigin` is the SPA's origin: its redirect URIs and
- * post-logout URIs live under `${webOrigin}/demo/`.
+ * post-logout URIs are the demo page's (`${webOrigin}/demo/`) and the Vite example's
+ * (`${webOrigin}/app/`, tests/bundler).
  */
 export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, log = () => {} }) {
   const origin = `http://127.0.0.1:${port}`;
@@ -66,8 +67,8 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, lo
         application_type: 'web',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`],
-        post_logout_redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`],
+        redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`],
+        post_logout_redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`],
       },
     ],
     jwks: { keys: [signingKey] },

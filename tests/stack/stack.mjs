@@ -39,8 +39,9 @@ const MIME = {
   '.md': 'text/plain; charset=utf-8',
 };
 
-/** Serves `root` read-only; `/demo/config.json` is the local stack's demo configuration. */
-function startStatic({ port, root, demoConfig }) {
+/** Serves `root` read-only, and each `mounts` prefix from its own folder (the Vite example's
+ * build under `/app/`); `/demo/config.json` is the local stack's demo configuration. */
+function startStatic({ port, root, mounts = {}, demoConfig }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -64,8 +65,16 @@ function startStatic({ port, root, demoConfig }) {
       return;
     }
     if (pathname.endsWith('/')) pathname += 'index.html';
-    const file = path.resolve(root, `.${pathname}`);
-    if (!file.startsWith(root + path.sep)) {
+    let base = root;
+    for (const [prefix, folder] of Object.entries(mounts)) {
+      if (pathname.startsWith(prefix)) {
+        base = folder;
+        pathname = pathname.slice(prefix.length - 1);
+        break;
+      }
+    }
+    const file = path.resolve(base, `.${pathname}`);
+    if (!file.startsWith(base + path.sep)) {
       res.writeHead(403).end();
       return;
     }
@@ -205,12 +214,19 @@ export async function startStack({
       apiUrl: `${edge.url}/api/tickets`,
       groupRoles: GROUP_ROLES,
     };
-    const web = await startStatic({ port: ports.web, root: path.join(repo, 'www'), demoConfig });
+    const web = await startStatic({
+      port: ports.web,
+      root: path.join(repo, 'www'),
+      // Built by tests/browser/bundler.test.mjs (not by the demo): 404 until then.
+      mounts: { '/app/': path.join(repo, 'tests/bundler/dist') },
+      demoConfig,
+    });
     closers.push(() => web.close());
 
     return {
       urls: {
         demo: `${webOrigin}/demo/`,
+        app: `${webOrigin}/app/`,
         provider: provider.origin,
         issuer: provider.issuer,
         obo: oboOrigin,
