@@ -124,12 +124,6 @@ impl ObjectWriter {
         self
     }
 
-    /// A member whose value is a tree.
-    pub fn value(&mut self, name: &str, value: &Value) -> &mut Self {
-        value.write(self.name(name));
-        self
-    }
-
     /// A member whose value is an object.
     pub fn object(&mut self, name: &str, value: &Map) -> &mut Self {
         value.write(self.name(name));
