@@ -106,6 +106,9 @@ error_codes! {
     InvalidConfig => "invalid_config", 500;
     /// The gate itself failed (a wasm trap); the request was not forwarded.
     InternalError => "internal_error", 500;
+    /// A state-changing request (the worker's logout) that is neither a top-level
+    /// navigation nor a same-origin `POST`: another site's page cannot trigger it.
+    CrossSiteRequest => "cross_site_request", 403;
 
     // --- login protocol (authorize, callback, token endpoint) ---
     /// The callback's `state` does not match the pending login.

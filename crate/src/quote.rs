@@ -10,6 +10,37 @@ pub fn quoted(value: &str) -> Quoted<'_> {
     Quoted(value)
 }
 
+/// The longest part of an untrusted value an error message shows.
+pub const EXCERPT_CHARS: usize = 32;
+
+/// A short, sanitised excerpt of a value from an unverified token, for messages that go
+/// back to the client: in double quotes, at most [`EXCERPT_CHARS`] characters, anything
+/// but printable ASCII shown as `?`, and `…` when cut. A message never carries more of
+/// what an unverified sender wrote than that.
+pub fn excerpt(value: &str) -> Excerpt<'_> {
+    Excerpt(value)
+}
+
+/// See [`excerpt`].
+pub struct Excerpt<'a>(&'a str);
+
+impl fmt::Display for Excerpt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_char('"')?;
+        for c in self.0.chars().take(EXCERPT_CHARS) {
+            match c {
+                '"' | '\\' => f.write_char('?')?,
+                ' '..='~' => f.write_char(c)?,
+                _ => f.write_char('?')?,
+            }
+        }
+        if self.0.chars().nth(EXCERPT_CHARS).is_some() {
+            f.write_char('…')?;
+        }
+        f.write_char('"')
+    }
+}
+
 /// `values` as `["a", "b"]`, each [`quoted`].
 pub fn quoted_list(values: &[String]) -> QuotedList<'_> {
     QuotedList(values)
@@ -68,6 +99,20 @@ mod tests {
             quoted("a\"b\\c\nd\re\tf\u{0}g\u{7f}").to_string(),
             r#""a\"b\\c\nd\re\tf\u{0}g\u{7f}""#
         );
+    }
+
+    #[test]
+    fn excerpts_are_short_and_printable() {
+        use super::excerpt;
+        assert_eq!(excerpt("RS256").to_string(), "\"RS256\"");
+        assert_eq!(excerpt("").to_string(), "\"\"");
+        assert_eq!(excerpt("a\"b\\c\nd é\u{0}").to_string(), "\"a?b?c?d ??\"");
+        let long = "x".repeat(100);
+        let shown = excerpt(&long).to_string();
+        assert_eq!(shown, format!("\"{}…\"", "x".repeat(super::EXCERPT_CHARS)));
+        // exactly the limit: not cut
+        let exact = "y".repeat(super::EXCERPT_CHARS);
+        assert_eq!(excerpt(&exact).to_string(), format!("\"{exact}\""));
     }
 
     #[test]

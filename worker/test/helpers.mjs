@@ -244,3 +244,22 @@ export async function readDeny(response) {
   try { body = JSON.parse(text); } catch { body = { raw: text }; }
   return { status: response.status, body, headers: response.headers };
 }
+
+/**
+ * A request through node:http, which sends exactly the headers given: `fetch` (undici, as
+ * `dispatchFetch` uses) adds `sec-fetch-mode: cors` to every request, which a browser's
+ * navigation never carries. Resolves to { status, headers (lower-case names; set-cookie an
+ * array), body }.
+ */
+export async function plainRequest(base, pathname, { method = 'GET', headers = {} } = {}) {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: hostname, port, path: pathname, method, headers }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -12,7 +12,9 @@
 //! 4. `signer` is one of the configured ARNs; `client` and `iss` equal the configured
 //!    values when configured;
 //! 5. signature (separate step);
-//! 6. `exp` (required), `nbf`, `iat` with skew; `iss` claim when configured; `sub` present.
+//! 6. `exp` (required), `nbf`, `iat` with skew; `iss` claim when configured, and with
+//!    `iss` configured the token must name its issuer in the header or the claims; `sub`
+//!    present. The token's lifetime is the earlier of the header's and the claims' `exp`.
 
 use super::checks::{self, required_str};
 use super::parse::{Padding, UntrustedToken};
@@ -20,7 +22,7 @@ use super::{Algorithm, KeyRef, KeySource, Pending, SignedToken, TokenVerifier, V
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
 use crate::json::Value;
-use crate::quote::quoted;
+use crate::quote::excerpt;
 use crate::tuning::Tuning;
 
 /// What an ALB verifier accepts.
@@ -47,7 +49,7 @@ impl AlbConfig {
         if !valid {
             return Err(Error::new(
                 ErrorCode::InvalidConfig,
-                format!("ALB_REGION {} is not an AWS region name", quoted(region)),
+                "ALB_REGION is not an AWS region name (such as us-east-1)",
             ));
         }
         Ok(format!(
@@ -105,7 +107,7 @@ impl AlbVerifier {
                 ErrorCode::SignerMismatch,
                 format!(
                     "signer {} is not a configured load balancer",
-                    quoted(signer)
+                    excerpt(signer)
                 ),
             ));
         }
@@ -120,7 +122,7 @@ impl AlbVerifier {
             Some(client) if self.config.client_ids.iter().any(|c| c == client) => Ok(()),
             Some(client) => Err(Error::new(
                 ErrorCode::ClientMismatch,
-                format!("client {} is not a configured client id", quoted(client)),
+                format!("client {} is not a configured client id", excerpt(client)),
             )),
             None => Err(Error::fixed(
                 ErrorCode::ClientMismatch,
@@ -129,18 +131,43 @@ impl AlbVerifier {
         }
     }
 
+    /// The header's `iss`, when there is one and an issuer is configured. A token with no
+    /// `iss` in the header must carry one in its claims ([`AlbVerifier::check_claims_issuer`]).
     fn check_header_issuer(&self, token: &UntrustedToken) -> Result<()> {
-        match (&self.config.issuer, token.header.get("iss")) {
-            (None, _) | (Some(_), None) => Ok(()),
-            (Some(expected), Some(Value::String(iss))) if iss == expected => Ok(()),
-            (Some(expected), Some(other)) => Err(Error::new(
+        let Some(expected) = &self.config.issuer else {
+            return Ok(());
+        };
+        match token.header.get("iss") {
+            None => Ok(()),
+            Some(Value::String(iss)) if iss == expected => Ok(()),
+            Some(Value::String(iss)) => Err(Error::new(
                 ErrorCode::IssuerMismatch,
-                format!(
-                    "header issuer {other} is not the expected {}",
-                    quoted(expected)
-                ),
+                format!("header issuer {} is not the one configured", excerpt(iss)),
+            )),
+            Some(_) => Err(Error::fixed(
+                ErrorCode::MalformedHeader,
+                "the header's \"iss\" is not a string",
             )),
         }
+    }
+
+    /// With `ALB_ISSUER` set, the claims' `iss` must match when present, and the token
+    /// must name its issuer somewhere: header or claims (a token naming none is refused,
+    /// not waved through).
+    fn check_claims_issuer(&self, signed: &SignedToken) -> Result<()> {
+        let Some(issuer) = &self.config.issuer else {
+            return Ok(());
+        };
+        if signed.claims.contains_key("iss") {
+            return checks::check_issuer(&signed.claims, issuer);
+        }
+        if signed.header.contains_key("iss") {
+            return Ok(());
+        }
+        Err(Error::fixed(
+            ErrorCode::MissingClaim,
+            "ALB_ISSUER is set, but the token names no issuer (\"iss\" in header or claims)",
+        ))
     }
 }
 
@@ -175,16 +202,16 @@ impl TokenVerifier for AlbVerifier {
 
     fn validate(&self, signed: SignedToken, now: u64) -> Result<VerifiedToken> {
         let skew = self.tuning.clock_skew_secs;
-        // ALB repeats `exp` in the header; when present it must hold too.
-        if signed.header.contains_key("exp") {
-            checks::check_expiry(&signed.header, now, skew)?;
-        }
-        let expires_at = checks::check_times(&signed.claims, now, skew)?;
-        if let Some(issuer) = &self.config.issuer {
-            if signed.claims.contains_key("iss") {
-                checks::check_issuer(&signed.claims, issuer)?;
-            }
-        }
+        // ALB repeats `exp` in the header; when present it must hold too, and the token
+        // lives until the earlier of the two (what callers cache it for).
+        let header_exp = if signed.header.contains_key("exp") {
+            Some(checks::check_expiry(&signed.header, now, skew)?)
+        } else {
+            None
+        };
+        let claims_exp = checks::check_times(&signed.claims, now, skew)?;
+        let expires_at = header_exp.map_or(claims_exp, |h| h.min(claims_exp));
+        self.check_claims_issuer(&signed)?;
         let subject = required_str(&signed.claims, "sub")?.to_owned();
         Ok(VerifiedToken {
             source: TokenSource::Alb,

@@ -6,7 +6,7 @@ use super::numeric_date::NumericDate;
 use super::parse::UntrustedToken;
 use crate::error::{Error, ErrorCode, Result};
 use crate::json::{Map, Value};
-use crate::quote::{quoted, quoted_list};
+use crate::quote::excerpt;
 
 /// RFC 7515 §4.1.1: `alg` must be exactly the one this source allows. `none`, `HS256`
 /// (which would turn a public key into an HMAC secret) and every other value are refused.
@@ -17,7 +17,7 @@ pub fn check_algorithm(token: &UntrustedToken, allowed: Algorithm) -> Result<()>
             ErrorCode::UnsupportedAlgorithm,
             format!(
                 "algorithm {} is not accepted here; only {} is",
-                quoted(alg),
+                excerpt(alg),
                 allowed.as_str()
             ),
         )),
@@ -33,9 +33,9 @@ pub fn check_algorithm(token: &UntrustedToken, allowed: Algorithm) -> Result<()>
 pub fn check_no_critical_extensions(token: &UntrustedToken) -> Result<()> {
     match token.header.get("crit") {
         None => Ok(()),
-        Some(v) => Err(Error::new(
+        Some(_) => Err(Error::fixed(
             ErrorCode::UnsupportedCritical,
-            format!("critical header extensions {v} are not supported"),
+            "the header lists critical extensions (\"crit\"); none is supported",
         )),
     }
 }
@@ -151,17 +151,14 @@ pub fn required_str<'a>(claims: &'a Map, name: &str) -> Result<&'a str> {
     }
 }
 
-/// RFC 7519 §4.1.1: `iss` must equal the configured issuer exactly.
+/// RFC 7519 §4.1.1: `iss` must equal the configured issuer exactly. The message shows an
+/// excerpt of the token's issuer, never the configured one (denies reach the client).
 pub fn check_issuer(claims: &Map, expected: &str) -> Result<()> {
     let iss = required_str(claims, "iss")?;
     if iss != expected {
         return Err(Error::new(
             ErrorCode::IssuerMismatch,
-            format!(
-                "issuer {} is not the expected {}",
-                quoted(iss),
-                quoted(expected)
-            ),
+            format!("issuer {} is not the one configured", excerpt(iss)),
         ));
     }
     Ok(())
@@ -184,13 +181,10 @@ pub fn check_audience(claims: &Map, expected: &[String]) -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(Error::new(
+        // Neither the token's audience list (unbounded) nor the configured one is shown.
+        Err(Error::fixed(
             ErrorCode::AudienceMismatch,
-            format!(
-                "audience {} is not one of the expected {}",
-                claims.get("aud").map(Value::to_string).unwrap_or_default(),
-                quoted_list(expected)
-            ),
+            "the token's audience is not one of those configured",
         ))
     }
 }

@@ -11,7 +11,7 @@ use super::checks::{self, required_str};
 use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier, VerifiedToken};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
-use crate::quote::quoted;
+use crate::quote::excerpt;
 use crate::tuning::Tuning;
 
 /// Cognito's `token_use` claim.
@@ -97,16 +97,7 @@ impl CognitoVerifier {
             Some(token_use) if self.config.token_uses.contains(&token_use) => Ok(token_use),
             _ => Err(Error::new(
                 ErrorCode::TokenUseMismatch,
-                format!(
-                    "token_use {} is not accepted here (accepted: {})",
-                    quoted(raw),
-                    self.config
-                        .token_uses
-                        .iter()
-                        .map(|t| t.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                format!("token_use {} is not accepted here", excerpt(raw)),
             )),
         }
     }
@@ -129,7 +120,7 @@ impl CognitoVerifier {
                         ErrorCode::ClientMismatch,
                         format!(
                             "client_id {} is not a configured app client",
-                            quoted(client_id)
+                            excerpt(client_id)
                         ),
                     ))
                 }

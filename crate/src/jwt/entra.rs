@@ -23,7 +23,7 @@ use super::{precheck_jwks_token, Algorithm, Pending, SignedToken, TokenVerifier,
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
 use crate::json::Value;
-use crate::quote::quoted;
+use crate::quote::excerpt;
 use crate::tuning::Tuning;
 
 /// Which Entra token is being verified.
@@ -141,17 +141,13 @@ impl EntraVerifier {
             Some(fixed) if !tid.eq_ignore_ascii_case(fixed) => {
                 return Err(Error::new(
                     ErrorCode::TenantMismatch,
-                    format!(
-                        "tenant {} is not the configured tenant {}",
-                        quoted(tid),
-                        quoted(fixed)
-                    ),
+                    format!("tenant {} is not the configured tenant", excerpt(tid)),
                 ));
             }
             None if !is_guid(tid) => {
                 return Err(Error::new(
                     ErrorCode::TenantMismatch,
-                    format!("tid {} is not a tenant GUID", quoted(tid)),
+                    format!("tid {} is not a tenant GUID", excerpt(tid)),
                 ));
             }
             _ => {}
@@ -173,7 +169,7 @@ impl EntraVerifier {
                 if !self.config.audiences.iter().any(|a| a == azp) {
                     return Err(Error::new(
                         ErrorCode::AudienceMismatch,
-                        format!("azp {} is not this client", quoted(azp)),
+                        format!("azp {} is not this client", excerpt(azp)),
                     ));
                 }
             }

@@ -13,8 +13,12 @@
 //! - a fetch caused by an unknown kid is allowed at most once per
 //!   [`Tuning::refetch_cooldown_secs`] per key set; for ALB, whose keys are one URL per kid,
 //!   a successful fetch of a new kid lifts the cooldown, and the one fetch per cooldown goes
-//!   to the unknown kid requests asked for most ([`wanted`]), so a real rotation is not held
-//!   up by a flood of made-up kids;
+//!   to the unknown kid wanted by the most distinct clients, then the most requests
+//!   ([`wanted`]; the caller names the client with [`KeyCache::lookup_for`]), so a real
+//!   rotation presented by many users is not held up by a flood of made-up kids from a few
+//!   addresses. For ALB the key server thus sees at most one fetch of an unknown kid per
+//!   cooldown per key set and isolate (`1 + T / cooldown` in `T` seconds), plus one per
+//!   key found;
 //! - a failed fetch (error status, garbage, timeout) is remembered for
 //!   [`Tuning::negative_ttl_secs`] and answered from memory meanwhile.
 //!
@@ -30,8 +34,9 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::key::parse_p256_pem;
 use crate::jwt::key::{parse_jwks, Algorithm, PublicKey};
 use crate::jwt::{KeyRef, KeySource};
+use crate::quote::excerpt;
 use crate::tuning::Tuning;
-use wanted::WantedKids;
+use wanted::{client_id, WantedKids};
 
 /// Most kids kept per ALB key set; ALB has a handful per region. Bounds memory under a flood.
 #[cfg(feature = "alb")]
@@ -113,8 +118,17 @@ impl KeyCache {
         set_fresh.then_some(found)
     }
 
-    /// What to do to get the key `key` names, as of `now`.
+    /// What to do to get the key `key` names, as of `now`, for a caller that cannot name the
+    /// client (every request then counts as the same client).
     pub fn lookup(&mut self, key: &KeyRef, now: u64) -> KeyLookup {
+        self.lookup_for(key, now, None)
+    }
+
+    /// What to do to get the key `key` names, as of `now`, for a request from `client` (its
+    /// address, as the deployment knows it): unknown ALB kids are ranked by how many
+    /// distinct clients want them.
+    pub fn lookup_for(&mut self, key: &KeyRef, now: u64, client: Option<&str>) -> KeyLookup {
+        let client = client_id(client.unwrap_or(""));
         let tuning = self.tuning;
         let fresh = |fetched_at: u64| now < fetched_at.saturating_add(tuning.key_ttl_secs);
 
@@ -139,20 +153,21 @@ impl KeyCache {
             if let Some(at) = set.unknown_kid_fetch_at {
                 if now < at.saturating_add(tuning.refetch_cooldown_secs) {
                     if per_kid_urls {
-                        set.wanted.note(&key.kid);
+                        set.wanted.note(&key.kid, client);
                     }
                     return KeyLookup::Unavailable(Error::new(
                         ErrorCode::UnknownKid,
                         format!(
-                            "no key with kid {:?}; key refetch is paused for up to {}s",
-                            key.kid, tuning.refetch_cooldown_secs
+                            "no key with kid {}; key refetch is paused for up to {}s",
+                            excerpt(&key.kid),
+                            tuning.refetch_cooldown_secs
                         ),
                     ));
                 }
             }
             set.unknown_kid_fetch_at = Some(now);
             if per_kid_urls {
-                if let Some(kid) = set.wanted.take_instead_of(&key.kid) {
+                if let Some(kid) = set.wanted.take_instead_of(&key.kid, client) {
                     // This request stays refused (its lookup after the fetch finds the
                     // cooldown running); the kid asked for most gets the fetch.
                     let instead = KeyRef {
@@ -170,6 +185,16 @@ impl KeyCache {
             url,
             key: key.clone(),
         })
+    }
+
+    /// The fetch that would load `key`'s document, without asking the cache's permission
+    /// (no cooldown starts): for a caller that found the document elsewhere (a cache shared
+    /// between isolates) and hands it to [`KeyCache::store_response`].
+    pub fn fetch_for(key: &KeyRef) -> KeyFetch {
+        KeyFetch {
+            url: Self::url_for(key),
+            key: key.clone(),
+        }
     }
 
     /// Takes the answer to a [`KeyFetch`]: the HTTP status and body.
@@ -200,13 +225,14 @@ impl KeyCache {
         if status == 404 && matches!(fetch.key.source, KeySource::AlbPem { .. }) {
             return Err(Error::new(
                 ErrorCode::UnknownKid,
-                format!("the ALB key server has no key {kid:?}"),
+                format!("the ALB key server has no key {}", excerpt(kid)),
             ));
         }
         if !(200..300).contains(&status) {
+            // The URL is configuration: not in a message that may reach the client.
             return Err(Error::new(
                 ErrorCode::KeyFetchFailed,
-                format!("the key server answered {status} for {}", fetch.url),
+                format!("the key server answered HTTP {status}"),
             ));
         }
         if body.len() > MAX_KEY_DOCUMENT_BYTES {
@@ -270,7 +296,10 @@ impl KeyCache {
             KeyLookup::Unavailable(error) => Err(error),
             KeyLookup::Fetch(_) => Err(Error::new(
                 ErrorCode::UnknownKid,
-                format!("no key with kid {:?} after fetching the key set", key.kid),
+                format!(
+                    "no key with kid {} after fetching the key set",
+                    excerpt(&key.kid)
+                ),
             )),
         }
     }

@@ -61,11 +61,13 @@
 //! of other escapes are upper-cased. Rule paths are written the same way and normalised the
 //! same way when the policy is loaded.
 //!
-//! Matching is **case-sensitive**: `/Admin` does not match a rule for `/admin`. That is only
-//! safe when origin is case-sensitive too. In front of a case-insensitive origin (IIS, some
-//! Windows or macOS file servers), write the rules in lower case *and* have the caller
-//! lower-case the path before calling [`Policy::route`] / [`Policy::decide`], or `/ADMIN`
-//! slips past the `/admin` rule. Methods are compared upper-cased.
+//! Matching is **case-sensitive** by default: `/Admin` does not match a rule for `/admin`.
+//! That is only safe when origin is case-sensitive too. In front of a case-insensitive
+//! origin (IIS, some Windows or macOS file servers), `/ADMIN` would slip past the `/admin`
+//! rule and be served as `/admin`: build the policy with
+//! [`Policy::from_json_case_insensitive`] (the worker's `PATH_CASE=insensitive`), which
+//! compares rule and request paths with ASCII letters lower-cased (after normalisation;
+//! escapes keep their hex digits). Methods are compared upper-cased.
 //!
 //! # Decision
 //!
@@ -95,7 +97,7 @@ use serde::Deserialize;
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::{Identity, TokenSource};
 
-use path::normalize_path;
+use path::{lowercase_outside_escapes, normalize_path};
 
 /// Every token source, the default for a rule without `sources`.
 const ALL_SOURCES: [TokenSource; 4] = [
@@ -308,13 +310,32 @@ fn quoted_string_content(text: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Policy {
     rules: Vec<Rule>,
+    /// Paths compared lower-cased (see "Paths" in the module doc).
+    case_insensitive: bool,
 }
 
 impl Policy {
     /// Parse and validate a policy document (format in the module doc).
     pub fn from_json(json: &str) -> Result<Policy> {
         let rules = parse::read_rules(json)?;
-        Ok(Policy { rules })
+        Ok(Policy {
+            rules,
+            case_insensitive: false,
+        })
+    }
+
+    /// Like [`Policy::from_json`], for a case-insensitive origin: rule paths and request
+    /// paths are compared with ASCII letters lower-cased (escapes keep their upper-case hex),
+    /// so `/ADMIN` meets the `/admin` rule as IIS would serve it.
+    pub fn from_json_case_insensitive(json: &str) -> Result<Policy> {
+        let mut rules = parse::read_rules(json)?;
+        for rule in &mut rules {
+            rule.path = lowercase_outside_escapes(&rule.path);
+        }
+        Ok(Policy {
+            rules,
+            case_insensitive: true,
+        })
     }
 
     /// The rules, in order.
@@ -326,12 +347,15 @@ impl Policy {
     /// path ([`ErrorCode::InvalidPath`]) and a request no rule covers
     /// ([`ErrorCode::NoMatchingRoute`]).
     pub fn route(&self, method: &str, path: &str) -> Result<Route<'_>> {
-        let path = normalize_path(path).map_err(|why| {
+        let mut path = normalize_path(path).map_err(|why| {
             Error::new(
                 ErrorCode::InvalidPath,
                 format!("the request path is refused: {why}"),
             )
         })?;
+        if self.case_insensitive {
+            path = lowercase_outside_escapes(&path);
+        }
         let method = method.to_ascii_uppercase();
         let rule = self
             .rules

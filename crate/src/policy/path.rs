@@ -43,6 +43,25 @@ pub(super) fn normalize_path(path: &str) -> std::result::Result<String, &'static
     Ok(out)
 }
 
+/// A normalised path with its ASCII letters lower-cased, except the hex digits of escapes
+/// (normalisation upper-cases them; both sides of a comparison go through this).
+pub(super) fn lowercase_outside_escapes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut escape_digits = 0;
+    for c in path.chars() {
+        if escape_digits > 0 {
+            escape_digits -= 1;
+            out.push(c);
+        } else {
+            if c == '%' {
+                escape_digits = 2;
+            }
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    out
+}
+
 /// Refusals that depend on what an escape at `bytes[at]` encodes.
 fn check_escape(bytes: &[u8], at: usize, value: u8) -> std::result::Result<(), &'static str> {
     match value {

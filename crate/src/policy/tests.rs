@@ -487,3 +487,49 @@ fn overage_message() {
     );
     assert!(deny_message(&d).contains("could not be read"));
 }
+
+#[test]
+fn paths_are_case_sensitive_by_default() {
+    let p = policy();
+    let viewer = [alb(&["viewer"])];
+    // `/ADMIN` is not the `/admin` rule: it falls to no rule (denied), never to a looser one.
+    assert_eq!(
+        denied(&p.decide("GET", "/ADMIN/users", &viewer)).1,
+        ErrorCode::NoMatchingRoute
+    );
+    assert!(p.decide("GET", "/itsm/x", &viewer).is_allowed());
+    assert_eq!(
+        denied(&p.decide("GET", "/ITSM/x", &viewer)).1,
+        ErrorCode::NoMatchingRoute
+    );
+}
+
+#[test]
+fn case_insensitive_paths_meet_their_rule_in_any_case() {
+    let json = SEED_POLICY.replace("\"/admin\"", "\"/Admin\"");
+    let p = Policy::from_json_case_insensitive(&json).unwrap();
+    let viewer = [alb(&["viewer"])];
+    let admin = [alb(&["super_admin"])];
+    for path in ["/admin", "/ADMIN/users", "/aDmIn", "/%41dmin/x", "/%61DMIN"] {
+        assert_eq!(
+            denied(&p.decide("GET", path, &viewer)).1,
+            ErrorCode::RoleDenied,
+            "{path}"
+        );
+        assert!(p.decide("GET", path, &admin).is_allowed(), "{path}");
+    }
+    assert!(p.decide("GET", "/ITSM/Tickets", &viewer).is_allowed());
+    // Escapes keep their meaning: %C3%89 is not %c3%a9.
+    let json = r#"{"rules":[{"path":"/caf%C3%A9","roles":["viewer"]}]}"#;
+    let p = Policy::from_json_case_insensitive(json).unwrap();
+    assert!(p.decide("GET", "/CAF%c3%a9", &viewer).is_allowed());
+    assert_eq!(
+        denied(&p.decide("GET", "/caf%C3%89", &viewer)).1,
+        ErrorCode::NoMatchingRoute
+    );
+    // The refusals still come first.
+    assert_eq!(
+        denied(&p.decide("GET", "/ADMIN/%2E%2E/x", &viewer)).1,
+        ErrorCode::InvalidPath
+    );
+}

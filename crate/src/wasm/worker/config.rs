@@ -8,7 +8,7 @@
 
 use web_sys::Url;
 
-use super::env::{invalid, split_list, Env};
+use super::env::{invalid, Env};
 use crate::error::Result;
 use crate::jwt::{AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, TokenUse};
 use crate::policy::Policy;
@@ -24,6 +24,12 @@ pub const DEFAULT_KEY_STALE_SECS: u64 = 300;
 const MAX_KEY_TTL_SECS: u64 = 86_400;
 /// The largest clock skew accepted in `CLOCK_SKEW_SECONDS`: more would make `exp` meaningless.
 const MAX_CLOCK_SKEW_SECS: u64 = 600;
+/// Bounds of `KEY_REFETCH_COOLDOWN_SECONDS`: at least a second between unknown-kid fetches,
+/// at most an hour of waiting for a rotated key.
+const MIN_REFETCH_COOLDOWN_SECS: u64 = 1;
+const MAX_REFETCH_COOLDOWN_SECS: u64 = 3_600;
+/// The header naming the client's address by default (Cloudflare sets it; a client cannot).
+const DEFAULT_CLIENT_ADDRESS_HEADER: &str = "cf-connecting-ip";
 const DEFAULT_LOGOUT_PATH: &str = "/logout";
 const DEFAULT_ENTRA_AUTHORITY: &str = "https://login.microsoftonline.com";
 
@@ -49,6 +55,12 @@ pub struct GateConfig {
     pub key_fetch_timeout_ms: u32,
     /// The stale-while-revalidate window past the key TTL (`KEY_STALE_SECONDS`).
     pub key_stale_secs: u64,
+    /// `ALB_FORWARD_ACCESS_TOKEN`: let the client's `x-amzn-oidc-accesstoken` travel on with
+    /// a verified ALB token (unverified: origin's to verify). Default false.
+    pub forward_alb_access_token: bool,
+    /// `CLIENT_ADDRESS_HEADER`: where the client's address is read (lower-case), to count
+    /// how many clients ask for an unknown key id. `None` with `CLIENT_ADDRESS_HEADER=none`.
+    pub client_address_header: Option<String>,
 }
 
 impl GateConfig {
@@ -65,6 +77,14 @@ impl GateConfig {
             Some(secs) => parse_bounded("KEY_STALE_SECONDS", &secs, 0, MAX_KEY_TTL_SECS)?,
             None => DEFAULT_KEY_STALE_SECS,
         };
+        if let Some(cooldown) = env.get("KEY_REFETCH_COOLDOWN_SECONDS")? {
+            tuning.refetch_cooldown_secs = parse_bounded(
+                "KEY_REFETCH_COOLDOWN_SECONDS",
+                &cooldown,
+                MIN_REFETCH_COOLDOWN_SECS,
+                MAX_REFETCH_COOLDOWN_SECS,
+            )?;
+        }
         let key_fetch_timeout_ms = match env.get("KEY_FETCH_TIMEOUT_MS")? {
             Some(ms) => parse_bounded("KEY_FETCH_TIMEOUT_MS", &ms, 100, 30_000)? as u32,
             None => DEFAULT_KEY_FETCH_TIMEOUT_MS,
@@ -91,8 +111,28 @@ impl GateConfig {
         let policy = env
             .get("POLICY")?
             .ok_or_else(|| invalid("POLICY", "is not set"))?;
-        let policy = Policy::from_json(&policy)
-            .map_err(|e| invalid("POLICY", &format!("is invalid: {}", e.message())))?;
+        let path_case_insensitive = match env.get("PATH_CASE")?.as_deref() {
+            None | Some("sensitive") => false,
+            Some("insensitive") => true,
+            Some(_) => return Err(invalid("PATH_CASE", "must be sensitive or insensitive")),
+        };
+        let policy = if path_case_insensitive {
+            Policy::from_json_case_insensitive(&policy)
+        } else {
+            Policy::from_json(&policy)
+        }
+        .map_err(|e| invalid("POLICY", &format!("is invalid: {}", e.message())))?;
+        let client_address_header = match env.get("CLIENT_ADDRESS_HEADER")? {
+            None => Some(DEFAULT_CLIENT_ADDRESS_HEADER.to_owned()),
+            Some(name) if name == "none" => None,
+            Some(name) if is_header_name(&name) => Some(name.to_ascii_lowercase()),
+            Some(_) => {
+                return Err(invalid(
+                    "CLIENT_ADDRESS_HEADER",
+                    "must be a header name or none",
+                ))
+            }
+        };
 
         Ok(GateConfig {
             origin,
@@ -104,13 +144,15 @@ impl GateConfig {
             logout: logout(env)?,
             key_fetch_timeout_ms,
             key_stale_secs,
+            forward_alb_access_token: env.flag("ALB_FORWARD_ACCESS_TOKEN")?.unwrap_or(false),
+            client_address_header,
         })
     }
 }
 
 fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
-    let arns = env.get("ALB_ARNS")?;
-    let client_ids = env.get("ALB_CLIENT_IDS")?;
+    let arns = env.list("ALB_ARNS", "load balancer ARN")?;
+    let client_ids = env.list("ALB_CLIENT_IDS", "client id")?;
     let issuer = env.get("ALB_ISSUER")?;
     let region = env.get("ALB_REGION")?;
     let keys_url = env.get("ALB_KEYS_URL")?;
@@ -122,19 +164,16 @@ fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
     {
         return Ok(None);
     }
-    let signers = split_list(&arns.ok_or_else(|| {
+    let signers = arns.ok_or_else(|| {
         invalid(
             "ALB_ARNS",
             "is not set, but other ALB_* settings are (set it, or unset them all to disable ALB)",
         )
-    })?);
-    if signers.is_empty() {
-        return Err(invalid("ALB_ARNS", "names no load balancer ARN"));
-    }
-    if let Some(arn) = signers.iter().find(|arn| !arn.starts_with("arn:")) {
+    })?;
+    if let Some(at) = signers.iter().position(|arn| !arn.starts_with("arn:")) {
         return Err(invalid(
             "ALB_ARNS",
-            &format!("holds {arn:?}, which is not an ARN"),
+            &format!("entry {} is not an ARN (arn:…)", at + 1),
         ));
     }
     let keys_base_url = match (keys_url, region) {
@@ -149,7 +188,8 @@ fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
     };
     let config = AlbConfig {
         signers,
-        client_ids: client_ids.as_deref().map(split_list).unwrap_or_default(),
+        // Unset: any client of the configured load balancers (the signer is the binding).
+        client_ids: client_ids.unwrap_or_default(),
         issuer,
         keys_base_url,
     };
@@ -159,7 +199,7 @@ fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
 fn cognito_verifier(env: &Env, tuning: Tuning) -> Result<Option<CognitoVerifier>> {
     let issuer = env.get("COGNITO_ISSUER")?;
     let jwks_url = env.get("COGNITO_JWKS_URL")?;
-    let client_ids = env.get("COGNITO_CLIENT_IDS")?;
+    let client_ids = env.list("COGNITO_CLIENT_IDS", "app client id")?;
     if issuer.is_none() && jwks_url.is_none() && client_ids.is_none() {
         return Ok(None);
     }
@@ -167,11 +207,7 @@ fn cognito_verifier(env: &Env, tuning: Tuning) -> Result<Option<CognitoVerifier>
         invalid("COGNITO_ISSUER", "is not set, but other COGNITO_* settings are (set it, or unset them all to disable Cognito)")
     })?;
     let issuer = base_url("COGNITO_ISSUER", &issuer)?;
-    let client_ids =
-        split_list(&client_ids.ok_or_else(|| invalid("COGNITO_CLIENT_IDS", "is not set"))?);
-    if client_ids.is_empty() {
-        return Err(invalid("COGNITO_CLIENT_IDS", "names no app client id"));
-    }
+    let client_ids = client_ids.ok_or_else(|| invalid("COGNITO_CLIENT_IDS", "is not set"))?;
     let jwks_url = match jwks_url {
         Some(url) => http_url("COGNITO_JWKS_URL", &url)?,
         None => CognitoConfig::default_jwks_url(&issuer),
@@ -235,9 +271,17 @@ fn parse_bounded(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(invalid(
             name,
-            &format!("must be a whole number from {min} to {max}, got {value:?}"),
+            &format!("must be a whole number from {min} to {max}"),
         )),
     }
+}
+
+/// An HTTP field name (RFC 9110 §5.1: a token).
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// An absolute http(s) URL without credentials or fragment, as the platform's URL parser

@@ -1,12 +1,5 @@
-//! The request origin receives: the client's request with every identity header it sent
-//! removed and the verified identity added.
-//!
-//! Removed, whatever their case (the Headers API lower-cases names):
-//! - every `x-auth-*` header: only this worker sets them;
-//! - every `x-amzn-oidc-*` header (`-data`, `-identity`, `-accesstoken`), unless the ALB token
-//!   in `x-amzn-oidc-data` is the credential this worker verified, in which case ALB's
-//!   headers travel on together (origin may want the access token);
-//! - `host`: `fetch` sets it from `ORIGIN_URL`.
+//! The request origin receives: the client's request with the headers [`strip`](super::strip)
+//! rules out removed and the verified identity added.
 //!
 //! `Authorization` is kept: after a verified ALB request it may carry a token origin itself
 //! uses, and after a verified Bearer request it is the verified token.
@@ -14,25 +7,10 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Request;
 
+use super::strip::{AlbForward, StripRules, ALB_IDENTITY};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::{Identity, TokenSource};
 use crate::wasm::js_error::from_js;
-
-pub const AUTH_PREFIX: &str = "x-auth-";
-pub const ALB_PREFIX: &str = "x-amzn-oidc-";
-
-/// Whether a client-sent header named `name` may reach origin.
-pub fn keep_header(name: &str, alb_verified: bool) -> bool {
-    // Compared without allocating a lower-cased copy (this runs per header per request).
-    let starts_with = |prefix: &str| {
-        name.get(..prefix.len())
-            .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
-    };
-    if starts_with(AUTH_PREFIX) || name.eq_ignore_ascii_case("host") {
-        return false;
-    }
-    !starts_with(ALB_PREFIX) || alb_verified
-}
 
 /// The names of the `x-auth-*` headers, in the order [`origin_request`] sets them.
 pub const IDENTITY_HEADERS: [&str; 3] = ["x-auth-sub", "x-auth-roles", "x-auth-source"];
@@ -82,11 +60,12 @@ pub fn origin_request(
     target: &str,
     header_names: &str,
     identity: Option<&Identity>,
+    forward_alb_access_token: bool,
 ) -> Result<Request> {
-    let alb_verified = identity.is_some_and(|i| i.source == TokenSource::Alb);
+    let rules = strip_rules(request, header_names, identity, forward_alb_access_token);
     let drop = header_names
         .split(',')
-        .filter(|name| !name.is_empty() && !keep_header(name, alb_verified))
+        .filter(|name| !name.is_empty() && !rules.keep(name))
         .collect::<Vec<_>>()
         .join(",");
     let build_failed = |e: &JsValue| {
@@ -128,25 +107,27 @@ pub fn origin_request(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strips_identity_headers_whatever_the_case() {
-        for name in ["x-auth-roles", "X-Auth-Sub", "X-AUTH-whatever", "host"] {
-            assert!(!keep_header(name, true), "{name}");
-        }
-        for name in [
-            "x-amzn-oidc-data",
-            "X-Amzn-Oidc-Identity",
-            "x-amzn-oidc-accesstoken",
-        ] {
-            assert!(!keep_header(name, false), "{name}");
-            assert!(keep_header(name, true), "{name}");
-        }
-        for name in ["authorization", "cookie", "content-type", "x-authx"] {
-            assert!(keep_header(name, false), "{name}");
-        }
-    }
+/// What the strip rules need to know of this request. The two header values are read only
+/// when the request carries those names (rare), so the common forward reads none.
+fn strip_rules(
+    request: &Request,
+    header_names: &str,
+    identity: Option<&Identity>,
+    forward_alb_access_token: bool,
+) -> StripRules {
+    let carries = |wanted: &str| header_names.split(',').any(|name| name == wanted);
+    let read = |name: &str| request.headers().get(name).ok().flatten();
+    let connection = if carries("connection") {
+        read("connection")
+    } else {
+        None
+    };
+    let alb = identity
+        .filter(|i| i.source == TokenSource::Alb)
+        .map(|i| AlbForward {
+            identity_matches: carries(ALB_IDENTITY)
+                && read(ALB_IDENTITY).as_deref() == Some(i.subject.as_str()),
+            access_token: forward_alb_access_token,
+        });
+    StripRules { alb, connection }
 }

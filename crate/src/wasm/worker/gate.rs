@@ -26,7 +26,7 @@ use super::credential::Credentials;
 use super::forward::origin_request;
 use super::head::RequestHead;
 use super::keys::KeyStore;
-use super::logout::logout;
+use super::logout::{logout, logout_allowed, origin_of, RequestSite};
 use super::platform::{self, now_secs};
 use super::respond::{deny, deny_error, redirect};
 use super::token_cache::{
@@ -260,10 +260,11 @@ impl Gate {
         ctx: JsValue,
     ) -> Promise {
         let gate = self.clone();
+        let client = gate.client_address(&request);
         future_to_promise(async move {
             for key in pending {
                 let kind = key.kind();
-                let outcome = gate.verify(key, &ctx).await;
+                let outcome = gate.verify(key, client.as_deref(), &ctx).await;
                 ready.push(Presented {
                     source_kind: kind,
                     outcome,
@@ -294,8 +295,34 @@ impl Gate {
 
         if let Some(config) = &self.config.logout {
             if path == config.path {
-                let cookie = request.headers().get("cookie").ok().flatten();
-                let (location, cookies) = logout(config, cookie.as_deref());
+                let headers = request.headers();
+                let header = |name: &str| headers.get(name).ok().flatten();
+                let (mode, dest, site, origin) = (
+                    header("sec-fetch-mode"),
+                    header("sec-fetch-dest"),
+                    header("sec-fetch-site"),
+                    header("origin"),
+                );
+                let url = request.url();
+                let allowed = logout_allowed(&RequestSite {
+                    method,
+                    fetch_mode: mode.as_deref(),
+                    fetch_dest: dest.as_deref(),
+                    fetch_site: site.as_deref(),
+                    origin: origin.as_deref(),
+                    own_origin: origin_of(&url),
+                });
+                if !allowed {
+                    return Step::Decided(Decision::Deny {
+                        status: ErrorCode::CrossSiteRequest.http_status(),
+                        error: Error::fixed(
+                            ErrorCode::CrossSiteRequest,
+                            "logout takes a top-level navigation (GET) or a same-origin POST",
+                        ),
+                        www_authenticate: None,
+                    });
+                }
+                let (location, cookies) = logout(config, header("cookie").as_deref());
                 return Step::Respond(redirect(&location, &cookies));
             }
         }
@@ -336,14 +363,29 @@ impl Gate {
 
     /// The core's three steps: precheck → key (cache or fetch) → WebCrypto signature →
     /// claims as of now, then roles. The result goes into the verified-token cache.
-    async fn verify(&self, cache_key: CacheKey, ctx: &JsValue) -> Result<Identity> {
+    async fn verify(
+        &self,
+        cache_key: CacheKey,
+        client: Option<&str>,
+        ctx: &JsValue,
+    ) -> Result<Identity> {
         bump(&self.stats.verifications);
         let pending = self
             .verifier(cache_key.kind())?
             .precheck(cache_key.token())?;
-        let key = self.keys.resolve(pending.key_ref(), ctx).await?;
+        let key = self.keys.resolve(pending.key_ref(), client, ctx).await?;
         let signed = webcrypto::verify_job(pending.signature_job(&key)?).await?;
         self.identify(cache_key, signed)
+    }
+
+    /// The client's address from `CLIENT_ADDRESS_HEADER` (its last entry, for a list such
+    /// as `X-Forwarded-For`, where the nearest proxy appends the address it saw; earlier
+    /// entries are the client's own word). Read only on the key-fetch path.
+    fn client_address(&self, request: &Request) -> Option<String> {
+        let name = self.config.client_address_header.as_deref()?;
+        let value = request.headers().get(name).ok().flatten()?;
+        let last = value.rsplit(',').next().unwrap_or("").trim();
+        (!last.is_empty()).then(|| last.to_owned())
     }
 
     /// The verifier for a credential kind; a kind this worker has no settings for is refused.
@@ -416,7 +458,13 @@ impl Gate {
         identity: Option<&Identity>,
     ) -> Promise {
         let target = format!("{}{}{}", self.config.origin, head.path, head.search);
-        let outgoing = match origin_request(request, &target, &head.header_names, identity) {
+        let outgoing = match origin_request(
+            request,
+            &target,
+            &head.header_names,
+            identity,
+            self.config.forward_alb_access_token,
+        ) {
             Ok(outgoing) => outgoing,
             Err(error) => return self.denied(error.code().http_status(), &error, None),
         };

@@ -13,7 +13,10 @@
 //! One fetch per URL is in flight per isolate: concurrent requests for the same URL await
 //! the same promise. When the core asks for a fetch after the isolate already looked at the
 //! shared copy (an unknown kid), only the key server can answer, and the core's cooldown
-//! has already decided that this refetch is allowed.
+//! has already decided that this refetch is allowed. When the core refuses a fetch (an
+//! unknown kid during the cooldown), the shared copy is still looked at once: another
+//! isolate may have fetched the rotated key already, and reading it costs the key server
+//! nothing.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -28,6 +31,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::key::{parse_jwks, parse_p256_pem, Algorithm, PublicKey};
 use crate::jwt::{KeyRef, KeySource};
 use crate::keys::{KeyCache, KeyFetch, KeyLookup, MAX_KEY_DOCUMENT_BYTES};
+use crate::quote::excerpt;
 use crate::tuning::Tuning;
 
 /// How long an isolate uses a stale shared document before asking again (the background
@@ -77,30 +81,65 @@ impl KeyStore {
         self.cache.borrow().fresh_key(key, now_secs()).cloned()
     }
 
-    /// The key `key` names, fetching as the core's cache asks. `ctx` is the request's
-    /// execution context (for `waitUntil`).
-    pub async fn resolve(self: &Rc<Self>, key: &KeyRef, ctx: &JsValue) -> Result<PublicKey> {
+    /// The key `key` names, fetching as the core's cache asks. `client` is the request's
+    /// client address when the deployment names one (it ranks unknown kids, see
+    /// [`KeyCache::lookup_for`]); `ctx` is the request's execution context (for `waitUntil`).
+    pub async fn resolve(
+        self: &Rc<Self>,
+        key: &KeyRef,
+        client: Option<&str>,
+        ctx: &JsValue,
+    ) -> Result<PublicKey> {
         let mut asked_network = false;
         let mut used_shared = false;
         loop {
             // The borrow ends with this statement: no RefCell borrow is held across an await.
-            let lookup = self.cache.borrow_mut().lookup(key, now_secs());
+            let lookup = self.cache.borrow_mut().lookup_for(key, now_secs(), client);
             let fetch = match lookup {
                 KeyLookup::Found(found) => return Ok(found),
-                KeyLookup::Unavailable(error) => return Err(error),
+                KeyLookup::Unavailable(error) => {
+                    if !used_shared && error.code() == ErrorCode::UnknownKid {
+                        used_shared = true;
+                        if self.adopt_shared(key).await {
+                            continue;
+                        }
+                    }
+                    return Err(error);
+                }
                 KeyLookup::Fetch(fetch) => fetch,
             };
             if asked_network {
                 // The key server was just asked and the kid is still not there.
                 return Err(Error::new(
                     ErrorCode::UnknownKid,
-                    format!("no key with kid {:?} in the key set", key.kid),
+                    format!("no key with kid {} in the key set", excerpt(&key.kid)),
                 ));
             }
             let allow_shared = !used_shared;
             used_shared = true;
             asked_network = self.fetch_once(fetch, allow_shared, ctx).await;
         }
+    }
+
+    /// A fresh shared copy of `key`'s document that holds its kid, taken into this
+    /// isolate's cache; whether there was one.
+    async fn adopt_shared(&self, key: &KeyRef) -> bool {
+        let Some(cache) = platform::shared_cache() else {
+            return false;
+        };
+        let fetch = KeyCache::fetch_for(key);
+        let Some((fetched_at, body)) = platform::shared_cache_get(&cache, &fetch.url).await else {
+            return false;
+        };
+        let fresh = now_secs().saturating_sub(fetched_at) < self.tuning.key_ttl_secs;
+        if !fresh || !holds_kid(key, &body) {
+            return false;
+        }
+        self.store(&fetch, 200, &body, fetched_at);
+        self.stats
+            .shared_cache_hits
+            .set(self.stats.shared_cache_hits.get() + 1);
+        true
     }
 
     /// Performs (or joins) the fetch for `fetch.url`; the outcome lands in the key cache.
@@ -235,6 +274,13 @@ impl KeyStore {
         let now = now_secs();
         match answer {
             Ok((status, body)) => {
+                if !(200..300).contains(&status) {
+                    // The URL goes to the operator's log only (denies never name it).
+                    platform::log_error(&format!(
+                        "entra-edge-auth: key server {} answered HTTP {status}",
+                        fetch.url
+                    ));
+                }
                 self.store(fetch, status, &body, now);
                 if (200..300).contains(&status) && holds_usable_keys(fetch.key_ref(), &body) {
                     self.share(fetch, &body, now, ctx);

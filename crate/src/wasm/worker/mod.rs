@@ -10,7 +10,8 @@
 //! - [`credential`]: which token the request carries;
 //! - [`keys`]: fetches for the core's key cache (Cache API, one in flight per URL, deadline);
 //! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
-//! - [`forward`]: header stripping and the origin request;
+//! - [`strip`]: which of the client's headers may reach origin;
+//! - [`forward`]: the origin request;
 //! - [`respond`] and [`logout`]: the answers the worker makes itself;
 //! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
 //! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
@@ -25,6 +26,7 @@ mod keys;
 mod logout;
 mod platform;
 mod respond;
+mod strip;
 mod token_cache;
 mod vectors;
 
