@@ -362,3 +362,26 @@ describe('PATH_CASE', () => {
     });
   });
 });
+
+describe('ALB key PEM read laxly (RFC 7468 §3)', () => {
+  test('a key served with its base64 on one line, CRLF line ends or another wrap width verifies', () => withStack({}, async (stack) => {
+    const body = (pem) => pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+    const forms = [
+      (pem) => `-----BEGIN PUBLIC KEY-----\n${body(pem)}\n-----END PUBLIC KEY-----`,
+      (pem) => pem.replace(/\n/g, '\r\n'),
+      (pem) => `-----BEGIN PUBLIC KEY-----\n${body(pem).match(/.{1,40}/g).join('  \n')}\n-----END PUBLIC KEY-----\n`,
+    ];
+    for (const form of forms) {
+      const signer = await stack.addAlbSigner();
+      stack.albKeys.set(signer.kid, form(signer.pem));
+      const r = await stack.request('/itsm/x', withAlb(await viewer(signer)));
+      assert.equal(r.status, 200, await r.text());
+    }
+    // Still refused: two blocks.
+    const signer = await stack.addAlbSigner();
+    stack.albKeys.set(signer.kid, signer.pem + signer.pem);
+    const { status, body: deny } = await readDeny(await stack.request('/itsm/x', withAlb(await viewer(signer))));
+    assert.equal(status, 503);
+    assert.equal(deny.error, 'malformed_key');
+  }));
+});

@@ -19,6 +19,8 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
   # Not --locked: one of its locked dependencies is missing from the registry.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
+# The WSGI origin in test/origins/ (a real CGI-style header merge) runs on Python 3.
+command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3; }
 cd "$WORKER"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

@@ -271,19 +271,55 @@ const ID_EC_PUBLIC_KEY: spki::ObjectIdentifier =
 #[cfg(feature = "alb")]
 const SECP256R1: spki::ObjectIdentifier = spki::ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
 
+#[cfg(feature = "alb")]
+const PUBLIC_KEY_LABEL: &str = "PUBLIC KEY";
+
+/// One `PUBLIC KEY` block read the way RFC 7468 §3 calls "lax" (people paste keys into
+/// settings and files: the base64 on one line or wrapped at any width, CRLF line ends,
+/// spaces or tabs), rewritten in the strict form (64-character lines, LF) that the strict
+/// decoder then checks, canonical base64 included. `None` for anything but exactly one
+/// such block, with nothing but white space around it.
+#[cfg(feature = "alb")]
+fn canonical_public_key_pem(text: &str) -> Option<String> {
+    const BEGIN: &str = "-----BEGIN PUBLIC KEY-----";
+    const END: &str = "-----END PUBLIC KEY-----";
+    let inner = text.trim().strip_prefix(BEGIN)?.strip_suffix(END)?;
+    if inner.contains("-----") {
+        return None;
+    }
+    let base64: Vec<u8> = inner
+        .bytes()
+        .filter(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .collect();
+    if base64.is_empty() {
+        return None;
+    }
+    let mut out =
+        String::with_capacity(base64.len() + base64.len() / 64 + BEGIN.len() + END.len() + 4);
+    out.push_str(BEGIN);
+    out.push('\n');
+    for line in base64.chunks(64) {
+        out.push_str(std::str::from_utf8(line).ok()?);
+        out.push('\n');
+    }
+    out.push_str(END);
+    out.push('\n');
+    Some(out)
+}
+
 /// Parses a PEM `PUBLIC KEY` (SubjectPublicKeyInfo) holding a P-256 key, as ALB serves at
-/// `{keys base}/{kid}`.
+/// `{keys base}/{kid}`. Read laxly ([`canonical_public_key_pem`]), decoded strictly.
 #[cfg(feature = "alb")]
 pub fn parse_p256_pem(body: &[u8]) -> Result<PublicKey> {
     let malformed = |why: String| Error::new(ErrorCode::MalformedKey, why);
     let text = std::str::from_utf8(body).map_err(|_| malformed("PEM is not UTF-8".into()))?;
-    let (label, der) = pem_rfc7468::decode_vec(text.trim().as_bytes())
+    let canonical = canonical_public_key_pem(text).ok_or_else(|| {
+        malformed("not one PEM \"PUBLIC KEY\" block (-----BEGIN PUBLIC KEY----- … -----END PUBLIC KEY-----)".into())
+    })?;
+    let (label, der) = pem_rfc7468::decode_vec(canonical.as_bytes())
         .map_err(|e| malformed(format!("not a PEM document: {e}")))?;
-    if label != "PUBLIC KEY" {
-        return Err(malformed(format!(
-            "PEM label is {}, expected \"PUBLIC KEY\"",
-            crate::quote::quoted(label)
-        )));
+    if label != PUBLIC_KEY_LABEL {
+        return Err(malformed("the PEM label is not PUBLIC KEY".into()));
     }
     let info = spki::SubjectPublicKeyInfoRef::try_from(der.as_slice())
         .map_err(|e| malformed(format!("not a SubjectPublicKeyInfo: {e}")))?;
@@ -370,6 +406,69 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::MalformedKey);
         assert!(RsaPublicKey::new(&[0xff; 256], &[1, 0, 1]).is_ok());
         assert!(RsaPublicKey::new(&[0xff; 256], &[2]).is_err());
+    }
+
+    /// A P-256 SubjectPublicKeyInfo (OpenSSL's output, wrapped at 64).
+    #[cfg(feature = "alb")]
+    const P256_PEM: &str = "-----BEGIN PUBLIC KEY-----
+MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEf83OJ3D2xF1Bg8vub9tLe1gHMzV7
+6e8Tus9uPHvRVEXH8UTNG72bfocs3+257rn0s2ldbqkLJK2KRiMohYjlrQ==
+-----END PUBLIC KEY-----
+";
+
+    #[test]
+    #[cfg(feature = "alb")]
+    fn reads_public_key_pem_laxly() {
+        let strict = parse_p256_pem(P256_PEM.as_bytes()).unwrap();
+        let body: String = P256_PEM
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let one_line = format!("-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----");
+        let crlf = P256_PEM.replace('\n', "\r\n");
+        let narrow: String = body
+            .as_bytes()
+            .chunks(20)
+            .map(|c| format!("{}  \t\n", std::str::from_utf8(c).unwrap()))
+            .collect();
+        let narrow =
+            format!("\n  -----BEGIN PUBLIC KEY-----\n{narrow}-----END PUBLIC KEY-----\n\n");
+        let same_line = format!("-----BEGIN PUBLIC KEY-----{body}-----END PUBLIC KEY-----");
+        for text in [one_line, crlf, narrow, same_line] {
+            assert_eq!(parse_p256_pem(text.as_bytes()).unwrap(), strict, "{text:?}");
+        }
+    }
+
+    #[test]
+    #[cfg(feature = "alb")]
+    fn lax_reading_still_refuses_what_is_not_one_canonical_public_key_block() {
+        let body: String = P256_PEM
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let two = format!("{P256_PEM}{P256_PEM}");
+        let text_before = format!("key:\n{P256_PEM}");
+        let private = P256_PEM.replace("PUBLIC KEY", "PRIVATE KEY");
+        // Non-canonical base64: the last symbol's unused bits set (`Q==` → `R==`).
+        let non_canonical = P256_PEM.replace("rQ==", "rR==");
+        let bad_char = P256_PEM.replace("MFkw", "MF*w");
+        let empty = "-----BEGIN PUBLIC KEY-----\n\n-----END PUBLIC KEY-----".to_owned();
+        let unterminated = format!("-----BEGIN PUBLIC KEY-----\n{body}\n");
+        for text in [
+            two,
+            text_before,
+            private,
+            non_canonical,
+            bad_char,
+            empty,
+            unterminated,
+        ] {
+            assert_eq!(
+                parse_p256_pem(text.as_bytes()).unwrap_err().code(),
+                ErrorCode::MalformedKey,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]
