@@ -17,6 +17,9 @@ rustup target list --installed | grep -qx wasm32-unknown-unknown \
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 
+step "the repository stands alone (no test reads outside the checkout)"
+bash tests/standalone.sh
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings

@@ -36,7 +36,7 @@ step "adapter unit tests (native)"
   cargo test -p entra-edge-auth --lib --no-default-features --features worker wasm::worker)
 
 step "workerd tests (Miniflare)"
-export WYCHEPROOF_DIR="${WYCHEPROOF_DIR:-$ROOT/../shared/vectors/wycheproof}"
+export WYCHEPROOF_DIR="${WYCHEPROOF_DIR:-$ROOT/crate/tests/vectors/wycheproof}"
 node --test --test-concurrency=1 test/*.test.mjs
 
 step "wrangler deploy --dry-run"
