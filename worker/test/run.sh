@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The edge worker's tests, from a fresh machine: installs what it needs (idempotent, fast the
 # second time), builds the core to wasm, runs the adapter's unit tests and the workerd tests
-# (node --test, Miniflare, servers on 127.0.0.1), then `wrangler deploy --dry-run` and the
-# bundle size. Exits non-zero on any failure.
+# (node --test, Miniflare, servers on 127.0.0.1), then `wrangler deploy --dry-run` from what
+# `npm pack` ships, and the bundle size. Exits non-zero on any failure.
 set -euo pipefail
 WORKER="$(cd "$(dirname "$0")/.." && pwd)"
 ROOT="$(cd "$WORKER/.." && pwd)"
@@ -39,11 +39,22 @@ step "workerd tests (Miniflare)"
 export WYCHEPROOF_DIR="${WYCHEPROOF_DIR:-$ROOT/crate/tests/vectors/wycheproof}"
 node --test --test-concurrency=1 test/*.test.mjs
 
-step "wrangler deploy --dry-run"
+step "wrangler deploy --dry-run, from what npm pack ships"
+# Deployed the way a user deploys: from a folder holding only what `npm pack` ships (the
+# package.json `files`), not from this checkout, so a file the worker needs but the package
+# leaves out fails here (it caught pkg/snippets/, which the wasm glue imports). wasm-pack
+# writes pkg/.gitignore ("*"), which npm pack honours inside folders even under `files`;
+# the repository's own .gitignore keeps pkg/ out of git.
+rm -f pkg/.gitignore
 export WRANGLER_SEND_METRICS=false WRANGLER_HIDE_BANNER=true CLOUDFLARE_CF_FETCH_ENABLED=false \
   WRANGLER_SEND_ERROR_REPORTS=false XDG_CONFIG_HOME="$WORKER/.wrangler-config"
+shipped="$(mktemp -d)"
+trap 'rm -rf "$shipped"' EXIT
+tarball="$(npm pack --silent --pack-destination "$shipped")"
+tar -xzf "$shipped/$tarball" -C "$shipped"   # into $shipped/package
+echo "npm pack: $(cd "$shipped/package" && find . -type f | sort | tr '\n' ' ')"
 rm -rf dist
-wrangler deploy --dry-run --outdir dist > /dev/null
+(cd "$shipped/package" && "$WORKER/node_modules/.bin/wrangler" deploy --dry-run --outdir "$WORKER/dist" > /dev/null)
 raw=$(cat dist/*.js dist/*.wasm | wc -c)
 gz=$(cat dist/*.js dist/*.wasm | gzip -9 | wc -c)
 wasm=$(cat dist/*.wasm | wc -c)
