@@ -4,7 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n=== %s\n' "$*"; }
+# Each step's wall time, printed as it ends and listed again in the summary: what dominates.
+STEP_NAME=""; STEP_START=$SECONDS; TIMES=()
+end_step() {
+  [ -z "$STEP_NAME" ] || TIMES+=("$(printf '%5ss  %s' $((SECONDS - STEP_START)) "$STEP_NAME")")
+}
+step() { end_step; STEP_NAME="$*"; STEP_START=$SECONDS; printf '\n=== %s\n' "$*"; }
 
 # Everything is also written to a log, so the summary can count what every runner reported.
 LOG="$(mktemp)"
@@ -54,6 +59,8 @@ step "browser package: end to end in headless Chromium, wasm-bindgen-test (Wyche
 bash tests/browser/run.sh
 
 step "summary"
+printf '%s\n' "${TIMES[@]}"
+echo "total: $((SECONDS / 60)) min $((SECONDS % 60)) s (load average at the end: $(cut -d' ' -f1-3 /proc/loadavg))"
 # One plain closing line over every runner above (cargo's per-binary lines are in the log).
 passed=0; failed=0
 while read -r p f; do passed=$((passed + p)); failed=$((failed + f)); done < <(

@@ -8,7 +8,10 @@ WORKER="$(cd "$(dirname "$0")/.." && pwd)"
 ROOT="$(cd "$WORKER/.." && pwd)"
 WASM_BINDGEN_VERSION=0.2.130   # must equal the `wasm-bindgen = "=…"` pin in crate/Cargo.toml
 
-step() { printf '\n=== worker: %s\n' "$*"; }
+# Each step's wall time when it ends (tests/run.sh lists the suites' totals).
+STEP_NAME=""; STEP_START=$SECONDS
+step_time() { [ -z "$STEP_NAME" ] || echo "(worker: ${STEP_NAME}: $((SECONDS - STEP_START)) s)"; }
+step() { step_time; STEP_NAME="$*"; STEP_START=$SECONDS; printf '\n=== worker: %s\n' "$*"; }
 
 step "toolchain"
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -26,10 +29,11 @@ fi
 # wasm-opt from npm `binaryen` (Debian's is too old for wasm-bindgen's output).
 export PATH="$WORKER/node_modules/.bin:$PATH"
 
-step "build the core to wasm (worker feature)"
+step "build the core to wasm (worker feature), unless worker/pkg is newer than its sources"
 # opt-level 3 for the worker build only: the edge trades ~50 KB for speed on every request.
-(cd "$ROOT" && CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_TARGET_DIR=target/wasm-worker \
-  wasm-pack build crate --release --target web --out-dir ../worker/pkg --no-default-features --features worker)
+# One function builds it for this suite and tests/browser/run.sh (tests/stack/install.sh's
+# ensure_worker_wasm), so README's test command builds it once and a second run not at all.
+(cd "$ROOT" && source tests/stack/install.sh && ensure_worker_wasm)
 
 step "adapter unit tests (native)"
 (cd "$ROOT" && CARGO_TARGET_DIR=target/worker-native \
@@ -59,3 +63,4 @@ raw=$(cat dist/*.js dist/*.wasm | wc -c)
 gz=$(cat dist/*.js dist/*.wasm | gzip -9 | wc -c)
 wasm=$(cat dist/*.wasm | wc -c)
 echo "bundle: ${raw} bytes (${gz} gzipped); wasm ${wasm} bytes"
+step_time
