@@ -2,10 +2,15 @@
 // built with Vite and vite-plugin-wasm from the package's bundler entry (pkg-bundler, the
 // .wasm imported as an ES module), signs a user in against the local stack and shows the
 // roles of the OBO answer. The demo page uses the web entry; this is the other one.
+// The package arrives as a user gets it: `npm pack` in www/, the tarball installed into the
+// example (no path link), so a file missing from package.json `files` fails here; and the
+// example plus a file calling every public API are type-checked against the tarball's
+// declarations (tsc --noEmit --strict).
 
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
@@ -15,11 +20,41 @@ import { DEMO_SCOPES, SPA_CLIENT_ID, TENANT_ID } from '../stack/config.mjs';
 import * as h from './helpers.mjs';
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../bundler');
+const www = path.resolve(app, '../../www');
 
 let stack;
 let chrome;
 
+/** `npm pack` in www/, then `npm install` of the tarball into the example, as a user would
+ *  install it from the registry. Returns the files the tarball holds. */
+function installPackedPackage() {
+  const packDir = fs.mkdtempSync(path.join(os.tmpdir(), 'entra-edge-auth-pack-'));
+  try {
+    const [packed] = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', packDir], { cwd: www, encoding: 'utf8' }),
+    );
+    // --no-save: package.json and the lock file keep only Vite and TypeScript.
+    execFileSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', path.join(packDir, packed.filename)],
+      { cwd: app, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    return packed.files.map((f) => f.path);
+  } finally {
+    fs.rmSync(packDir, { recursive: true, force: true });
+  }
+}
+
 before(async () => {
+  const files = installPackedPackage();
+  const installed = path.join(app, 'node_modules/entra-edge-auth');
+  assert.ok(!fs.lstatSync(installed).isSymbolicLink(), 'the package must be installed from its tarball, not linked');
+  assert.ok(files.includes('pkg-bundler/entra_edge_auth_bg.wasm'), files.join(' '));
+  // The declarations as users get them: the example (checkJs) and every public call.
+  execFileSync(path.join(app, 'node_modules/.bin/tsc'), ['-p', app, '--noEmit', '--strict'], {
+    cwd: app,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   // Vite writes these settings into the bundle (import.meta.env), as an app's build would.
   execFileSync(path.join(app, 'node_modules/.bin/vite'), ['build'], {
     cwd: app,

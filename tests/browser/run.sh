@@ -6,6 +6,7 @@
 #    failures, refresh, logout, and the whole chain through the edge worker under workerd
 #    to the origin API, ALB-style requests included (tests/browser/*.test.mjs),
 #    and the package README's Vite example built with Vite (tests/bundler);
+#    then the MSAL.js comparison benchmark once, as a check that it still runs (tests/compare);
 # 2. wasm-bindgen-test in headless Chromium: PKCE from crypto.getRandomValues and the
 #    WebCrypto backend against Project Wycheproof (tests/browser/wasm).
 # Installs what is missing first (idempotent). Exits non-zero on any failure.
@@ -42,6 +43,9 @@ echo "== end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
 (cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs bundler.test.mjs) \
   || status=1
+
+echo "== the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"
+BENCH_RUNS=1 bash tests/compare/run.sh || status=1
 
 echo "== browser adapter in headless Chromium (wasm-bindgen-test)"
 (

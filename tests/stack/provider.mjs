@@ -50,7 +50,9 @@ async function readForm(req) {
  * post-logout URIs are the demo page's (`${webOrigin}/demo/`) and the Vite example's
  * (`${webOrigin}/app/`, tests/bundler).
  */
-export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, log = () => {} }) {
+/** `extraRedirectPaths`: more redirect (and post-logout) paths on `webOrigin` to register,
+ *  e.g. the MSAL.js comparison's two apps (tests/compare). */
+export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, extraRedirectPaths = [], log = () => {} }) {
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}/${TENANT_ID}/v2.0`;
   const t = `/${TENANT_ID}`;
@@ -67,8 +69,10 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, lo
         application_type: 'web',
         grant_types: ['authorization_code', 'refresh_token'],
         response_types: ['code'],
-        redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`],
-        post_logout_redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`],
+        redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`,
+          ...extraRedirectPaths.map((p) => `${webOrigin}${p}`)],
+        post_logout_redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`,
+          ...extraRedirectPaths.map((p) => `${webOrigin}${p}`)],
       },
     ],
     jwks: { keys: [signingKey] },

@@ -1,9 +1,12 @@
 // The package README's Vite example (src/main.js), showing what it got on the page; it
 // asks for `prompt: 'login'` where the README asks for 'select_account', which the local
-// provider does not offer.
+// provider does not offer. JSDoc types where `tsc --strict` (checkJs) asks for them.
 import { auth } from './auth.js';
 
-const show = (id, text) => { document.getElementById(id).textContent = text; };
+/** @param {string} id */
+const element = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+/** @param {string} id @param {string} text */
+const show = (id, text) => { element(id).textContent = text; };
 
 try {
   const account = (await auth.handleRedirect()) ?? auth.account();
@@ -15,12 +18,13 @@ try {
     for (const role of roles) {
       const item = document.createElement('li');
       item.textContent = role;
-      document.getElementById('roles').append(item);
+      element('roles').append(item);
     }
     document.body.dataset.ready = '';
   }
-} catch (error) {
-  const box = document.getElementById('error');
+} catch (thrown) {
+  const error = /** @type {import('entra-edge-auth').EntraAuthError} */ (thrown);
+  const box = element('error');
   box.hidden = false;
   box.dataset.code = error.code ?? '';
   box.textContent = `${error.code}: ${error.message}`;

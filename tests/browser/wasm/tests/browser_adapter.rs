@@ -278,7 +278,7 @@ macro_rules! vectors {
     ($file:literal) => {
         include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../../../shared/vectors/wycheproof/",
+            "/../../../crate/tests/vectors/wycheproof/",
             $file
         ))
     };
@@ -303,7 +303,8 @@ async fn wycheproof_rs256_2048_with_webcrypto() {
     )
     .await;
     assert!(checked > 250, "{checked}");
-    console_log!("RS256-2048 acceptable (tcId, accepted): {acceptable:?}");
+    // README: the one acceptable case (tcId 8, "Missing NULL") is rejected.
+    assert_eq!(acceptable, vec![(8, false)], "RS256-2048 acceptable (tcId, accepted)");
 }
 
 #[wasm_bindgen_test]
@@ -314,7 +315,8 @@ async fn wycheproof_rs256_3072_with_webcrypto() {
     )
     .await;
     assert!(checked > 200, "{checked}");
-    console_log!("RS256-3072 acceptable (tcId, accepted): {acceptable:?}");
+    // README: the one acceptable case (tcId 8, "Missing NULL") is rejected.
+    assert_eq!(acceptable, vec![(8, false)], "RS256-3072 acceptable (tcId, accepted)");
 }
 
 #[wasm_bindgen_test]
@@ -325,7 +327,8 @@ async fn wycheproof_rs256_4096_with_webcrypto() {
     )
     .await;
     assert!(checked > 200, "{checked}");
-    console_log!("RS256-4096 acceptable (tcId, accepted): {acceptable:?}");
+    // README: the one acceptable case (tcId 8, "Missing NULL") is rejected.
+    assert_eq!(acceptable, vec![(8, false)], "RS256-4096 acceptable (tcId, accepted)");
 }
 
 #[wasm_bindgen_test]
