@@ -29,6 +29,14 @@ cargo clippy -p entra-edge-auth --lib --no-default-features --features browser \
 step "core: native tests (vectors, verifiers, key cache, protocol, policy, CLI)"
 cargo test --workspace
 
+step "core: mutation testing of the security checks HEAD changed (crate/mutants-diff.sh)"
+# HEAD against its first parent; nothing to do (and nothing installed) when no measured
+# module changed. Bounded by MUTANTS_DIFF_BUDGET seconds.
+bash crate/mutants-diff.sh
+
+step "core: fuzz targets built and run ${FUZZ_SECONDS:=5} s each (nightly, cargo-fuzz)"
+bash crate/fuzz/run.sh "$FUZZ_SECONDS"
+
 step "core: builds for wasm32"
 cargo build -p entra-edge-auth --target wasm32-unknown-unknown
 cargo build -p entra-edge-auth --lib --no-default-features --features browser,worker \
