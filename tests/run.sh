@@ -28,6 +28,10 @@ cargo clippy -p entra-edge-auth --lib --no-default-features --features browser \
 
 step "core: native tests (vectors, verifiers, key cache, protocol, policy, CLI)"
 cargo test --workspace
+# The browser adapter's native unit tests (its refresh rule): its own feature set and target
+# directory, as the worker adapter's are in worker/test/run.sh.
+CARGO_TARGET_DIR=target/browser-native \
+  cargo test -p entra-edge-auth --lib --no-default-features --features browser wasm::browser
 
 step "core: mutation testing of the security checks HEAD changed (crate/mutants-diff.sh)"
 # HEAD against its first parent; nothing to do (and nothing installed) when no measured
