@@ -73,10 +73,10 @@ accepted_names() {
   grep -vE '^\s*(#|$)' "$ACCEPTED" | sed -E 's/\s+#.*$//' | strip_position
 }
 
-count() { [ -f "$1" ] && grep -c . "$1" || echo 0; }
+count() { local n=0; [ -f "$1" ] && n=$(grep -c . "$1" || true); echo "${n:-0}"; }
 
 wanted=("$@")
-printf '%-10s %7s %7s %9s %9s %8s %8s\n' module caught missed accepted unviable timeout seconds
+printf '%-18s %7s %7s %9s %9s %8s %8s\n' module caught missed accepted unviable timeout seconds
 status=0
 for entry in "${MODULES[@]}"; do
   IFS='|' read -r name files features <<<"$entry"
@@ -105,7 +105,7 @@ for entry in "${MODULES[@]}"; do
   unaccepted="$(comm -23 <(sort -u <<<"$missed_all" | grep . || true) <(accepted_names | sort -u) || true)"
   n_missed=$(grep -c . <<<"$unaccepted" || true)
   n_accepted=$(( $(grep -c . <<<"$missed_all" || true) - n_missed ))
-  printf '%-10s %7s %7s %9s %9s %8s %8s\n' "$name" "$(count "$out/caught-all.txt")" "$n_missed" \
+  printf '%-18s %7s %7s %9s %9s %8s %8s\n' "$name" "$(count "$out/caught-all.txt")" "$n_missed" \
     "$n_accepted" "$(count "$results/unviable.txt")" "$(count "$results/timeout.txt")" "$seconds"
   if [ "$n_missed" -gt 0 ]; then
     status=1
