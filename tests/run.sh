@@ -36,6 +36,18 @@ cargo clippy -p entra-edge-auth --lib --no-default-features --features browser \
 
 step "core: native tests (vectors, verifiers, key cache, protocol, policy, CLI)"
 cargo test --workspace
+# The browser adapter's native unit tests (its refresh rule): its own feature set and target
+# directory, as the worker adapter's are in worker/test/run.sh.
+CARGO_TARGET_DIR=target/browser-native \
+  cargo test -p entra-edge-auth --lib --no-default-features --features browser wasm::browser
+
+step "core: mutation testing of the security checks HEAD changed (crate/mutants-diff.sh)"
+# HEAD against its first parent; nothing to do (and nothing installed) when no measured
+# module changed. Bounded by MUTANTS_DIFF_BUDGET seconds.
+bash crate/mutants-diff.sh
+
+step "core: fuzz targets built and run ${FUZZ_SECONDS:=5} s each (nightly, cargo-fuzz)"
+bash crate/fuzz/run.sh "$FUZZ_SECONDS"
 
 step "core as a crate: the README example runs, docs build without warnings, cargo package"
 cargo run --quiet -p entra-edge-auth --example verify_alb

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes each target for a fixed budget and reports execs and findings.
 #   bash crate/fuzz/run.sh [SECONDS_PER_TARGET]   (default 60)
-# Needs the nightly toolchain (installed here) and cargo-fuzz (installed if missing).
-# Not part of tests/run.sh: a crash found here becomes a regression test in crate/tests/.
+# Needs the nightly toolchain and cargo-fuzz (both installed if missing).
+# tests/run.sh runs it for a few seconds per target (FUZZ_SECONDS, default 5), so every
+# target at least builds and starts in CI; longer runs are by hand. A crash found here
+# becomes a regression test in crate/tests/.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds="${1:-60}"

@@ -82,6 +82,39 @@ fn write_fuzz_seeds() {
     );
     write("key_material", "pem", ec.public_pem());
 
+    // The claims_* targets take the claims segment alone (they sign it themselves): seeds
+    // that pass, so mutations start next to every check.
+    write(
+        "claims_alb",
+        "valid",
+        &json!({"sub": "alice", "exp": NOW + 60, "iss": "https://login.example/v2.0",
+                "nbf": NOW - 5, "iat": NOW - 5})
+        .to_string(),
+    );
+    for (name, claims) in [
+        (
+            "access",
+            json!({"sub": "u", "iss": iss, "token_use": "access", "client_id": "app",
+                          "exp": NOW + 60, "iat": NOW - 5}),
+        ),
+        (
+            "id",
+            json!({"sub": "u", "iss": iss, "token_use": "id", "aud": ["app", "other"],
+                      "exp": NOW + 60, "nbf": NOW - 5}),
+        ),
+    ] {
+        write("claims_cognito", name, &claims.to_string());
+    }
+    write(
+        "claims_entra",
+        "valid",
+        &json!({"iss": format!("http://127.0.0.1:4010/{tenant}/v2.0"), "tid": tenant,
+                "aud": ["11111111-2222-3333-4444-555555555555", "api"],
+                "azp": "11111111-2222-3333-4444-555555555555", "sub": "s", "nonce": "n",
+                "exp": NOW + 60, "iat": NOW, "nbf": NOW})
+        .to_string(),
+    );
+
     write(
         "json_value",
         "claims",

@@ -132,6 +132,16 @@ describe('a wrong callback is refused and stores nothing', () => {
     await page.close();
   });
 
+  test('an ID token signed with another key than the published one', async () => {
+    const page = await pageWithSessionStorage();
+    stack.provider.signNextIdTokenWithAnotherKey();
+    await h.signIn(page, stack.urls.demo, 'ada.agent@stackflow.test');
+    assert.equal(await h.errorCode(page), 'bad_signature');
+    await assertNothingStored(page);
+    assert.deepEqual(await page.evaluate(() => window.demo.auth.roles()), []);
+    await page.close();
+  });
+
   test('the user cancels at the provider', async () => {
     const page = await pageWithSessionStorage();
     await h.openDemo(page, stack.urls.demo);

@@ -226,10 +226,42 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
     ctx.redirect(returnTo);
   }
 
+  const forgery = idTokenForgery(`${t}/oauth2/v2.0/token`);
+  provider.use(forgery.middleware);
+
   const server = http.createServer(provider.callback());
   await new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
-  return { issuer, origin, server, close: () => new Promise((r) => server.close(r)) };
+  return {
+    issuer, origin, server, close: () => new Promise((r) => server.close(r)),
+    signNextIdTokenWithAnotherKey: forgery.arm,
+  };
+}
+
+/**
+ * A test switch: once armed, the next ID token the token endpoint (`tokenPath`) answers
+ * with is signed again with a key that is not the provider's, under the published `kid`,
+ * header and claims unchanged: what a forger without the provider's key can make. A client
+ * that does not check the signature would accept it.
+ */
+function idTokenForgery(tokenPath) {
+  const { privateKey: otherKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  let armed = 0;
+  const resign = (idToken) => {
+    const [header, claims] = idToken.split('.');
+    const signature = crypto.sign('sha256', Buffer.from(`${header}.${claims}`), otherKey);
+    return `${header}.${claims}.${signature.toString('base64url')}`;
+  };
+  return {
+    arm: () => { armed += 1; },
+    async middleware(ctx, next) {
+      await next();
+      if (armed > 0 && ctx.path === tokenPath && typeof ctx.body?.id_token === 'string') {
+        armed -= 1;
+        ctx.body = { ...ctx.body, id_token: resign(ctx.body.id_token) };
+      }
+    },
+  };
 }

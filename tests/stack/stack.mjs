@@ -235,6 +235,7 @@ export async function startStack({
         alb: alb.url,
       },
       demoConfig,
+      provider,
       obo,
       origin,
       alb,

@@ -197,3 +197,59 @@ impl Session {
         now.saturating_add(margin) < self.access_expires_at
     }
 }
+
+/// The refresh rule's edges (issue 14): just inside and just outside the margin, for a
+/// normal lifetime, a short one (half the lifetime) and the shortest ones.
+#[cfg(test)]
+mod refresh_margin_tests {
+    use super::*;
+
+    fn session(obtained_at: u64, expires_at: u64) -> Session {
+        Session {
+            access_token: "at".into(),
+            access_expires_at: expires_at,
+            access_obtained_at: obtained_at,
+            refresh_token: None,
+            id_token: "id".into(),
+            account: Map::new(),
+            obo: None,
+        }
+    }
+
+    const T: u64 = 1_800_000_000;
+
+    #[test]
+    fn an_hour_token_is_fresh_until_five_minutes_are_left() {
+        let s = session(T, T + 3600);
+        assert!(s.is_fresh(T + 3600 - 301));
+        assert!(!s.is_fresh(T + 3600 - 300));
+        assert!(!s.is_fresh(T + 3600));
+        assert!(!s.is_fresh(T + 7200));
+    }
+
+    #[test]
+    fn a_ten_minute_token_has_the_full_margin() {
+        let s = session(T, T + 600);
+        assert!(s.is_fresh(T + 299));
+        assert!(!s.is_fresh(T + 300));
+    }
+
+    #[test]
+    fn a_short_token_refreshes_at_half_its_lifetime() {
+        let s = session(T, T + 120);
+        assert!(s.is_fresh(T + 59));
+        assert!(!s.is_fresh(T + 60));
+        let s = session(T, T + 3);
+        assert!(s.is_fresh(T + 1));
+        assert!(!s.is_fresh(T + 2));
+    }
+
+    #[test]
+    fn a_one_second_or_spent_token_is_never_fresh_at_its_expiry() {
+        let s = session(T, T + 1);
+        assert!(s.is_fresh(T));
+        assert!(!s.is_fresh(T + 1));
+        // Expiry at arrival (a bad answer): refreshed at once.
+        assert!(!session(T, T).is_fresh(T));
+    }
+}
