@@ -147,6 +147,17 @@ error_codes! {
     OboUnauthorized => "obo_unauthorized", 401;
     /// The OBO endpoint failed for another reason.
     OboFailed => "obo_failed", 502;
+
+    // --- calling a protected API from the browser ---
+    /// The API asked for more claims (`WWW-Authenticate: Bearer error="insufficient_claims"`,
+    /// Conditional Access or CAE): sign in again or get a token with those claims.
+    ClaimsChallenge => "claims_challenge", 401;
+    /// An API's `WWW-Authenticate` challenge, or its `claims` value, does not parse.
+    MalformedChallenge => "malformed_challenge", 502;
+    /// A `returnTo` that is not a path of the app's own origin.
+    InvalidReturnTo => "invalid_return_to", 400;
+    /// The API refused the app token again right after it was renewed.
+    ApiUnauthorized => "api_unauthorized", 401;
 }
 
 impl fmt::Display for ErrorCode {

@@ -41,7 +41,7 @@ export OBO_BIN="$PWD/target/debug/local-obo-service"
 status=0
 echo "== end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
-(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs bundler.test.mjs) \
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs) \
   || status=1
 
 echo "== the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"

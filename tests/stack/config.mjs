@@ -12,6 +12,14 @@ export const SPA_CLIENT_ID = '5fa1c0de-7e57-4b1a-9c2d-000000005ba0';
 export const API_APP_ID = 'a9b0c1d2-3e4f-4a5b-8c6d-0000000000a9';
 export const API_SCOPE = `api://${API_APP_ID}/access_as_user`;
 
+/** A second resource, shaped like Microsoft Graph: its audience and the delegated scope the
+ * SPA has consent for (granted with the sign-in, as an admin would have). */
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+export const GRAPH_SCOPE = 'User.Read';
+
+/** A scope of an API the SPA has no consent for: the provider answers AADSTS65001. */
+export const UNCONSENTED_SCOPE = 'api://c0ffee00-1111-4222-8333-444455556666/Files.Read';
+
 /** Scopes the demo asks for: sign-in, a refresh token, and the API. */
 export const DEMO_SCOPES = `openid profile email offline_access ${API_SCOPE}`;
 

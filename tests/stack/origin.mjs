@@ -23,11 +23,13 @@ const TICKETS = [
  */
 export async function startOrigin({ port, corsOrigin, log = () => {} }) {
   const requests = [];
+  // `requireAcrs`: a test makes the API answer a claims challenge (see claimsChallenge).
+  const settings = { requireAcrs: undefined };
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       const url = new URL(req.url, 'http://127.0.0.1');
-      requests.push({ method: req.method, path: url.pathname, headers: { ...req.headers } });
+      requests.push({ method: req.method, path: url.pathname, headers: { ...req.headers }, at: Date.now() });
       const headers = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', Vary: 'Origin' };
       if (req.headers.origin === corsOrigin) {
         Object.assign(headers, {
@@ -35,11 +37,18 @@ export async function startOrigin({ port, corsOrigin, log = () => {} }) {
           'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
           'Access-Control-Allow-Headers': ALLOWED_HEADERS,
           'Access-Control-Max-Age': '600',
+          'Access-Control-Expose-Headers': 'WWW-Authenticate',
         });
       }
       if (req.method === 'OPTIONS') {
         log(`[origin] OPTIONS ${url.pathname} -> 204`);
         res.writeHead(204, headers).end();
+        return;
+      }
+      const challenge = claimsChallenge(settings.requireAcrs, req.headers.authorization);
+      if (challenge) {
+        log(`[origin] ${req.method} ${url.pathname} -> 401 insufficient_claims`);
+        res.writeHead(401, { ...headers, 'WWW-Authenticate': challenge }).end(JSON.stringify({ error: 'insufficient_claims' }));
         return;
       }
       const received = Object.fromEntries(IDENTITY.map((name) => [name, req.headers[name] ?? null]));
@@ -65,6 +74,23 @@ export async function startOrigin({ port, corsOrigin, log = () => {} }) {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    settings,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
+}
+
+/**
+ * A claims challenge (Microsoft's format: `Bearer realm="", error="insufficient_claims",
+ * claims="<base64 of a claims request>"`) when `acrs` is required and the app token does
+ * not carry it. The edge worker verified the token; origin only reads its claims.
+ */
+function claimsChallenge(acrs, authorization) {
+  if (!acrs) return undefined;
+  let claims = {};
+  try {
+    claims = JSON.parse(Buffer.from(String(authorization).split('.')[1], 'base64url'));
+  } catch { /* no token: challenged like any other */ }
+  if (Array.isArray(claims.acrs) && claims.acrs.includes(acrs)) return undefined;
+  const request = Buffer.from(JSON.stringify({ access_token: { acrs: { essential: true, value: acrs } } })).toString('base64');
+  return `Bearer realm="", error="insufficient_claims", claims="${request}"`;
 }

@@ -14,7 +14,7 @@ import http from 'node:http';
 
 import Provider from 'oidc-provider';
 
-import { API_APP_ID, API_SCOPE, DEMO_PASSWORD, SPA_CLIENT_ID, TENANT_ID, USERS } from './config.mjs';
+import { API_APP_ID, API_SCOPE, DEMO_PASSWORD, GRAPH_RESOURCE, GRAPH_SCOPE, SPA_CLIENT_ID, TENANT_ID, USERS } from './config.mjs';
 import { loginPage, logoutPage, errorPage, signedOutPage } from './pages.mjs';
 
 const SCP = 'access_as_user';
@@ -58,6 +58,10 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
   const t = `/${TENANT_ID}`;
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
   const signingKey = { ...privateKey.export({ format: 'jwk' }), kid: crypto.randomUUID(), use: 'sig', alg: 'RS256' };
+  // Test settings and counters (tests/browser): see the functions after startProvider.
+  const settings = { discoveryIssuer: undefined };
+  const counts = { refresh: 0, resource: 0 };
+  const stepUp = authenticationContexts();
 
   const provider = new Provider(issuer, {
     clients: [
@@ -130,7 +134,7 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
       if (token.kind !== 'AccessToken') return undefined;
       const user = findUser(token.accountId);
       // Entra's delegated access tokens name the client in `azp` and the scope in `scp`.
-      return user ? { ...userClaims(user), scp: SCP, azp: token.clientId } : undefined;
+      return user ? { ...userClaims(user), scp: SCP, azp: token.clientId, ...stepUp.claimsFor(token.grantId) } : undefined;
     },
     // First-party app: consent is granted with the login, as an admin would have granted it.
     async loadExistingGrant(ctx) {
@@ -218,6 +222,7 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
     grant.addOIDCClaims(['sub', 'tid', 'oid', 'ver', 'name', 'preferred_username', 'groups', 'login_hint', 'email']);
     grant.addResourceScope(`api://${API_APP_ID}`, `${API_SCOPE} ${SCP}`);
     const grantId = await grant.save();
+    stepUp.satisfied(grantId, details.params.state);
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
       login: { accountId: user.oid },
       consent: { grantId },
@@ -228,6 +233,9 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
 
   const forgery = idTokenForgery(`${t}/oauth2/v2.0/token`);
   provider.use(forgery.middleware);
+  provider.use(stepUp.middleware(`${t}/oauth2/v2.0/authorize`));
+  provider.use(otherResources({ provider, tokenPath: `${t}/oauth2/v2.0/token`, issuer, signingKey, privateKey, webOrigin, accessTokenTtl, counts, stepUp, log }));
+  provider.use(discoveryOverride(settings));
 
   const server = http.createServer(provider.callback());
   await new Promise((resolve, reject) => {
@@ -235,8 +243,58 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
     server.listen(port, '127.0.0.1', resolve);
   });
   return {
-    issuer, origin, server, close: () => new Promise((r) => server.close(r)),
+    issuer, origin, server, settings, counts, close: () => new Promise((r) => server.close(r)),
     signNextIdTokenWithAnotherKey: forgery.arm,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// What the browser package's "whole working day" tests need (issue 13), each on its own.
+
+/**
+ * Claims challenges answered by a step-up: an authorize request with a `claims` parameter
+ * asking for `access_token.acrs` (Conditional Access authentication context) is satisfied
+ * by the sign-in, and the access tokens of that grant carry the satisfied `acrs`, as
+ * Entra's do. oidc-provider does not read `claims` here (its claims parameter feature is
+ * off), so the request's contexts are remembered by `state` until the sign-in makes a grant.
+ */
+function authenticationContexts() {
+  const byState = new Map();
+  const byGrant = new Map();
+  const requested = (claims) => {
+    try {
+      const acrs = JSON.parse(claims)?.access_token?.acrs;
+      const values = acrs?.values ?? (acrs?.value !== undefined ? [acrs.value] : []);
+      return values.filter((v) => typeof v === 'string');
+    } catch {
+      return [];
+    }
+  };
+  return {
+    middleware: (authorizePath) => async (ctx, next) => {
+      if (ctx.method === 'GET' && ctx.path === authorizePath) {
+        const query = new URLSearchParams(ctx.querystring);
+        const claims = query.get('claims');
+        if (claims !== null) {
+          const acrs = requested(claims);
+          if (acrs.length && query.get('state')) byState.set(query.get('state'), acrs);
+          query.delete('claims');
+          ctx.querystring = query.toString();
+        }
+      }
+      await next();
+    },
+    satisfied(grantId, state) {
+      const acrs = state && byState.get(state);
+      if (acrs) {
+        byGrant.set(grantId, acrs);
+        byState.delete(state);
+      }
+    },
+    claimsFor(grantId) {
+      const acrs = byGrant.get(grantId);
+      return acrs ? { acrs } : {};
+    },
   };
 }
 
@@ -263,5 +321,106 @@ function idTokenForgery(tokenPath) {
         ctx.body = { ...ctx.body, id_token: resign(ctx.body.id_token) };
       }
     },
+  };
+}
+
+/**
+ * The refresh token redeemed for another resource, as Entra allows for resources the app
+ * has consent for: scopes of the Graph-shaped resource get an access token with
+ * `aud` `https://graph.microsoft.com` and `scp` `User.Read`; a scope of any other resource
+ * (not the sign-in's API) is refused with AADSTS65001, in Entra's error shape. Refresh
+ * requests for the sign-in scopes go on to oidc-provider (and are counted).
+ */
+function otherResources({ provider, tokenPath, issuer, signingKey, privateKey, webOrigin, accessTokenTtl, counts, stepUp, log }) {
+  const signIn = new Set(['openid', 'profile', 'email', 'offline_access', API_SCOPE, SCP]);
+  const graph = new Set([GRAPH_SCOPE, `${GRAPH_RESOURCE}/${GRAPH_SCOPE}`]);
+  const b64 = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const sign = (claims) => {
+    const input = `${b64({ alg: 'RS256', kid: signingKey.kid, typ: 'JWT' })}.${b64(claims)}`;
+    return `${input}.${crypto.sign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
+  };
+  const answer = (ctx, status, body) => {
+    ctx.status = status;
+    ctx.type = 'application/json';
+    ctx.set('Cache-Control', 'no-store');
+    if (ctx.get('origin') === webOrigin) ctx.set('Access-Control-Allow-Origin', webOrigin);
+    ctx.body = body;
+  };
+  /** Entra's AADSTS65001 answer: invalid_grant, error_codes [65001], suberror consent_required. */
+  const noConsent = (ctx) => {
+    const trace = crypto.randomUUID();
+    const correlation = crypto.randomUUID();
+    const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    answer(ctx, 400, {
+      error: 'invalid_grant',
+      error_description: `AADSTS65001: The user or administrator has not consented to use the application with ID '${SPA_CLIENT_ID}' named 'StackFlow demo (SPA)'. Send an interactive authorization request for this user and resource.\r\nTrace ID: ${trace}\r\nCorrelation ID: ${correlation}\r\nTimestamp: ${timestamp}`,
+      error_codes: [65001],
+      timestamp,
+      trace_id: trace,
+      correlation_id: correlation,
+      suberror: 'consent_required',
+    });
+  };
+  return async (ctx, next) => {
+    if (ctx.method !== 'POST' || ctx.path !== tokenPath || !ctx.is('application/x-www-form-urlencoded')) return next();
+    let raw = '';
+    for await (const chunk of ctx.req) {
+      raw += chunk;
+      if (raw.length > 56 * 1024) ctx.throw(413);
+    }
+    // oidc-provider reads an already-read body from here.
+    ctx.req.body = raw;
+    const form = new URLSearchParams(raw);
+    if (form.get('grant_type') !== 'refresh_token') return next();
+    const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
+    const other = scopes.filter((s) => !signIn.has(s));
+    if (!other.length) {
+      counts.refresh += 1;
+      log(`token: refresh (${counts.refresh})`);
+      return next();
+    }
+    if (!other.every((s) => graph.has(s))) {
+      log(`token: no consent for ${other.join(' ')}`);
+      return noConsent(ctx);
+    }
+    const refreshToken = await provider.RefreshToken.find(form.get('refresh_token') ?? '');
+    if (!refreshToken || refreshToken.clientId !== form.get('client_id') || refreshToken.isExpired) {
+      return answer(ctx, 400, { error: 'invalid_grant', error_description: 'AADSTS700084: The refresh token was issued to a single page app (SPA), and therefore has a fixed, limited lifetime.', error_codes: [700084] });
+    }
+    const user = findUser(refreshToken.accountId);
+    const now = Math.floor(Date.now() / 1000);
+    counts.resource += 1;
+    log(`token: ${GRAPH_RESOURCE} for ${user.username}`);
+    answer(ctx, 200, {
+      token_type: 'Bearer',
+      scope: `${GRAPH_RESOURCE}/${GRAPH_SCOPE}`,
+      expires_in: accessTokenTtl,
+      ext_expires_in: accessTokenTtl,
+      access_token: sign({
+        aud: GRAPH_RESOURCE,
+        iss: issuer,
+        iat: now,
+        nbf: now,
+        exp: now + accessTokenTtl,
+        sub: user.oid,
+        azp: refreshToken.clientId,
+        scp: GRAPH_SCOPE,
+        ...userClaims(user),
+        ...stepUp.claimsFor(refreshToken.grantId),
+      }),
+      // Entra rotates SPA refresh tokens; this stand-in hands the same one back.
+      refresh_token: form.get('refresh_token'),
+    });
+  };
+}
+
+/** A discovery document that names another issuer when a test sets
+ * `settings.discoveryIssuer` (the browser must refuse it: OIDC Discovery 1.0 §4.3). */
+function discoveryOverride(settings) {
+  return async (ctx, next) => {
+    await next();
+    if (settings.discoveryIssuer && ctx.path === '/.well-known/openid-configuration' && ctx.body && typeof ctx.body === 'object') {
+      ctx.body = { ...ctx.body, issuer: settings.discoveryIssuer };
+    }
   };
 }

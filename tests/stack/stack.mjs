@@ -78,18 +78,22 @@ function startStatic({ port, root, mounts = {}, demoConfig }) {
       res.writeHead(403).end();
       return;
     }
-    fs.readFile(file, (err, data) => {
+    // The demo's deep links (`/demo/tickets/42`) are the demo page, as a SPA host serves them.
+    const spaRoute = pathname.startsWith('/demo/') && !path.extname(pathname);
+    fs.readFile(spaRoute ? path.join(root, 'demo/index.html') : file, (err, data) => {
       if (err) {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
         return;
       }
       res.writeHead(200, {
-        'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+        'Content-Type': spaRoute ? MIME['.html'] : MIME[path.extname(file)] ?? 'application/octet-stream',
         'Cache-Control': 'no-store',
         'X-Content-Type-Options': 'nosniff',
         // The callback URL carries the code until the page replaces it: never send it on.
         'Referrer-Policy': 'no-referrer',
       });
+      // A deep link's page resolves the demo's relative URLs from the demo's folder.
+      if (spaRoute) data = Buffer.from(String(data).replace('<head>', '<head><base href="/demo/">'));
       res.end(req.method === 'HEAD' ? undefined : data);
     });
   });
@@ -102,6 +106,8 @@ function startStatic({ port, root, mounts = {}, demoConfig }) {
 /** Runs the OBO binary with a generated config; resolves once it listens. */
 function oboService({ bin, configPath, log }) {
   let child = null;
+  // OBO exchanges answered, from the service's request log (the tests count them).
+  const counts = { exchanges: 0 };
   const start = () => new Promise((resolve, reject) => {
     child = spawn(bin, [configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     // Whatever ends this process (a failed test, Ctrl-C), the service ends with it.
@@ -113,6 +119,7 @@ function oboService({ bin, configPath, log }) {
     child.stdout.on('data', (chunk) => {
       for (const line of chunk.split('\n').filter(Boolean)) {
         log(`[obo] ${line}`);
+        if (line.startsWith('POST /obo/exchange -> 200')) counts.exchanges += 1;
         if (!ready && line.includes('listening on')) {
           ready = true;
           clearTimeout(timer);
@@ -135,16 +142,18 @@ function oboService({ bin, configPath, log }) {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
-  return { start, stop };
+  return { start, stop, counts };
 }
 
 /**
  * Starts every part. Options: `ports` ({provider, obo, web, edge, origin, alb}),
- * `accessTokenTtl` (seconds), `oboBin`, `workerDir`, `log`.
+ * `accessTokenTtl` (seconds, the provider's access tokens), `appTokenTtl` (seconds, the
+ * OBO service's app tokens), `oboBin`, `workerDir`, `log`.
  */
 export async function startStack({
   ports = DEFAULT_PORTS,
   accessTokenTtl = 3600,
+  appTokenTtl = 3600,
   oboBin = process.env.OBO_BIN ?? path.join(repo, 'target/debug/local-obo-service'),
   workerDir = path.join(repo, 'worker'),
   log = () => {},
@@ -166,8 +175,10 @@ export async function startStack({
       entra: { authority_host: provider.origin, tenant_id: TENANT_ID, audiences: [API_APP_ID] },
       group_roles: GROUP_ROLES,
       cognito: { region: COGNITO.region, user_pool_id: COGNITO.userPoolId, app_client_id: COGNITO.appClientId },
-      token_ttl_secs: 3600,
+      token_ttl_secs: appTokenTtl,
       cors_origins: [webOrigin],
+      // POST /test/rotate-key: the browser tests rotate the app tokens' signing key.
+      test_controls: true,
     }, null, 2));
     const obo = oboService({ bin: oboBin, configPath, log });
     await obo.start();
@@ -212,6 +223,10 @@ export async function startStack({
       oboEndpoint: `${oboOrigin}/obo/exchange`,
       // Through the edge worker; the page derives the other demo routes from this URL.
       apiUrl: `${edge.url}/api/tickets`,
+      // auth.fetch gives the app token to the edge worker only.
+      apiOrigins: [edge.url],
+      // Declared to the provider as Entra expects (`xms_cc` in the claims parameter).
+      clientCapabilities: ['CP1'],
       groupRoles: GROUP_ROLES,
     };
     const web = await startStatic({
@@ -237,6 +252,7 @@ export async function startStack({
       demoConfig,
       provider,
       obo,
+      provider,
       origin,
       alb,
       edge,
@@ -254,6 +270,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const stack = await startStack({
     ports: Object.fromEntries(Object.entries(DEFAULT_PORTS).map(([name, fallback]) => [name, port(`${name.toUpperCase()}_PORT`, fallback)])),
     accessTokenTtl: port('ACCESS_TOKEN_TTL', 3600),
+    appTokenTtl: port('APP_TOKEN_TTL', 3600),
     log: (line) => console.log(line),
   });
   console.log(`

@@ -20,6 +20,10 @@ const HINTS = {
   network_error: ['A service could not be reached', 'The request did not get an answer (the service is down, or it does not allow this page\'s origin). If it was the OBO endpoint, you are still signed in to Entra and your tokens are kept.'],
   bad_signature: ['ID token signature invalid', 'The ID token\'s signature does not verify with the tenant\'s keys. Nothing was stored.'],
   token_expired: ['Token expired', 'A token had expired (check this computer\'s clock).'],
+  claims_challenge: ['The API asks you to sign in again', 'The API needs a stronger sign-in for this call (a Conditional Access authentication context). Use "Sign in again (step-up)" below: you come back here and the call goes through.'],
+  api_unauthorized: ['The API refused the renewed token', 'The app token was renewed once and refused again: the call was not retried further.'],
+  invalid_return_to: ['Not a page of this app', 'returnTo must be a path of this app, never another site.'],
+  issuer_mismatch: ['Wrong issuer', 'The provider\'s discovery document or a token names another issuer than the configured tenant: check the tenant id and authority host.'],
   invalid_config: ['Configuration problem', 'A setting is missing or malformed: see Settings below.'],
   redirect_uri_mismatch: ['Redirect URI not registered', 'Add this page\'s exact URL as a redirect URI of the app registration (platform "Single-page application").'],
   spa_redirect_required: ['Redirect URI must be a SPA redirect', 'Register the redirect URI under the "Single-page application" platform, not "Web".'],
@@ -238,13 +242,15 @@ function apiCalls() {
   };
 }
 
-/** One call through the worker: `{status, body}`, or `{error}` when no answer came back. */
+/** One call through the worker with `auth.fetch` (it adds the app token, renews it before
+ * it expires): `{status, body}`, or `{error}` when no answer came back or the package
+ * refused (a claims challenge, a token refused twice). */
 async function throughWorker({ method, url, body, headers = {} }) {
   try {
-    const response = await fetch(url, {
+    const response = await state.auth.fetch(url, {
       method,
       body,
-      headers: { Authorization: `Bearer ${state.obo.accessToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
+      headers: { ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
     });
     return { status: response.status, body: await response.json().catch(() => ({})) };
   } catch (error) {
@@ -283,11 +289,21 @@ function describeAnswer(call, answer, { spoofed } = {}) {
     el('strong', {}, `HTTP ${status} ${code}`), ` from ${answeredBy}: ${sentence(body.message)} `, HINTS[code]?.[1] ?? '')];
 }
 
+/** A claims challenge: the step-up button signs in again with the claims it asked for. */
+function offerStepUp(error) {
+  showError(error, 'API call');
+  const button = el('button', { class: 'primary', id: 'step-up' }, 'Sign in again (step-up)');
+  button.addEventListener('click', () => state.auth.login({ claims: error.claims, returnTo: location.pathname + location.search }));
+  $('error').append(button);
+}
+
 async function callApi() {
   if (!state.obo) return;
   setStep('api', { badge: 'calling…', kind: 'info' });
   const call = apiCalls().tickets;
   const answer = await throughWorker(call);
+  performance.mark('first-api-answer');
+  if (answer.error?.code === 'claims_challenge') offerStepUp(answer.error);
   if (answer.error) {
     setStep('api', { badge: 'unreachable', kind: 'bad', status: 'failed', body: el('p', { id: 'api-error' }, `The edge worker could not be reached: ${answer.error.message}`) });
     return;
@@ -351,6 +367,39 @@ async function freshAccessToken() {
 function signedInUi() {
   $('sign-in').hidden = true;
   $('sign-out').hidden = false;
+  for (const id of ['day-calls', 'day-graph', 'day-deep-link', 'day-new-tab']) $(id).hidden = false;
+  setStep('day', { badge: 'ready', kind: 'info', body: 'Signed in: try the calls below, or open a second tab.' });
+}
+
+function logEvent(text) {
+  $('day-events').prepend(el('li', {}, `${new Date().toLocaleTimeString()} ${text}`));
+}
+
+/** Calls the API every 2 s for a minute: more than one app-token lifetime in the local
+ * stack (APP_TOKEN_TTL), so the renewals show in the event list. */
+async function workingDay() {
+  $('day-calls').disabled = true;
+  const tokens = new Set();
+  let ok = 0;
+  for (let i = 0; i < 30; i += 1) {
+    const answer = await throughWorker(apiCalls().tickets);
+    if (answer.error?.code === 'claims_challenge') { offerStepUp(answer.error); break; }
+    if (answer.status === 200) ok += 1;
+    tokens.add(state.auth.oboResult()?.accessToken);
+    setStep('day', { badge: `${ok}/${i + 1} calls OK`, kind: ok === i + 1 ? 'ok' : 'bad', body: `${ok} of ${i + 1} calls answered 200, with ${tokens.size} app token${tokens.size > 1 ? 's' : ''} (renewed before expiry).` });
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+  $('day-calls').disabled = false;
+}
+
+async function graphToken() {
+  try {
+    const token = await state.auth.accessToken({ scopes: ['User.Read'] });
+    const claims = decodeJwtPayload(token);
+    setStep('day', { badge: 'Graph token', kind: 'ok', body: kv([['aud', claims.aud], ['scp', claims.scp], ['expires', time(claims.exp)], ['API token aud (kept beside it)', decodeJwtPayload(await state.auth.accessToken()).aud]]) });
+  } catch (error) {
+    showError(error, 'Graph token');
+  }
 }
 
 function signedOutUi() {
@@ -376,6 +425,10 @@ async function main() {
       postLogoutRedirectUri: settings.postLogoutRedirectUri || undefined,
       oboEndpoint: settings.oboEndpoint || undefined,
       storage: settings.storage || 'memory',
+      // auth.fetch gives the app token to the protected API's origin only.
+      apiOrigins: settings.apiOrigins ?? (settings.apiUrl ? [new URL(settings.apiUrl).origin] : undefined),
+      renewalMargin: settings.renewalMargin ?? undefined,
+      clientCapabilities: settings.clientCapabilities ?? undefined,
     });
   } catch (error) {
     showError(error, 'settings');
@@ -413,6 +466,13 @@ async function main() {
   $('api-admin').addEventListener('click', () => otherCall('admin'));
   $('api-spoof').addEventListener('click', () => otherCall('spoof'));
   $('token-refresh').addEventListener('click', freshAccessToken);
+  $('day-calls').addEventListener('click', workingDay);
+  $('day-graph').addEventListener('click', graphToken);
+  $('day-deep-link').addEventListener('click', () => state.auth.login({ returnTo: '/demo/tickets/42?tab=history', appState: { from: 'demo' } }));
+  state.auth.on('signedIn', (account) => logEvent(`signedIn ${account.username}`));
+  state.auth.on('signedOut', (reason) => logEvent(`signedOut (${reason})`));
+  state.auth.on('tokenRenewed', ({ kind }) => logEvent(`tokenRenewed (${kind === 'app' ? 'app token, by an OBO exchange' : 'Entra access token, by the refresh token'})`));
+  state.auth.on('renewalFailed', (error) => logEvent(`renewalFailed ${error.code}`));
 
   const lastAuthorize = sessionStorage.getItem(AUTHORIZE_KEY);
   if (lastAuthorize) showAuthorize(lastAuthorize);
@@ -431,6 +491,11 @@ async function main() {
     signedOutUi();
     document.body.dataset.ready = 'error';
     return;
+  }
+  // A deep link kept across sign-in: the address bar already shows it.
+  if (account?.returnTo || account?.appState !== undefined) {
+    state.redirect = { returnTo: account.returnTo, appState: account.appState };
+    if (account.returnTo) notice(`Back at ${account.returnTo}, where you were before signing in.`);
   }
   if (!account) account = state.auth.account();
   if (!account) {

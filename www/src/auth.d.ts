@@ -41,12 +41,12 @@ export declare class EntraAuth {
    *  `tid`) and resolves the account. Resolves `undefined` when the URL is not a callback.
    *  A replayed or unknown state, a nonce mismatch or an Entra error rejects with a coded
    *  error and stores nothing. */
-  handleRedirect(): Promise<Account | undefined>;
+  handleRedirect(): Promise<(Account & RedirectReturn) | undefined>;
   /** A valid Entra access token; refreshed with the refresh token when less than five
    *  minutes (or half its lifetime) remain, one refresh at a time. Rejects with
    *  `login_required` when nobody is signed in or the refresh token is dead (Entra's SPA
    *  refresh tokens expire after 24 hours, AADSTS700084): call `login()` then. */
-  accessToken(): Promise<string>;
+  accessToken(options?: AccessTokenOptions): Promise<string>;
   /** POSTs `{azure_token, tenant_id}` to the OBO endpoint and resolves its tokens and
    *  roles. Errors carry `status`, the endpoint's message, and for missing consent the code
    *  `consent_required` with the advice; the Entra session is kept either way. */
@@ -66,4 +66,42 @@ export declare class EntraAuth {
   /** Called with `"other-tab"` when another tab of this app signed out and this tab's
    *  tokens were dropped. */
   onSignOut(callback: (reason: 'other-tab') => void): void;
+  /** `fetch` for the protected API. To an origin of `apiOrigins` it adds
+   *  `Authorization: Bearer <app token>`, exchanging (OBO) on first use and again before
+   *  the token expires (one exchange at a time across calls and tabs); a 401 whose
+   *  `WWW-Authenticate` says `invalid_token` renews once and sends the request once more
+   *  (not a request whose body is a stream: `api_unauthorized` says so), a second such
+   *  401 rejects with `api_unauthorized`. A 401 `insufficient_claims` rejects with
+   *  `claims_challenge` carrying `claims`. Any other answer, 403 included, resolves as it
+   *  is. Requests to other origins go out untouched, never with the app token. */
+  fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** The `error` code of an API's refusal (the edge worker's `role_denied`, …): the JSON
+   *  body's `error`, else the `WWW-Authenticate` challenge's; `undefined` when neither. */
+  errorCode(response: Response): Promise<string | undefined>;
+  /** Subscribes to `signedIn` (an account: after a sign-in, or taken from another tab),
+   *  `signedOut` (`"logout"`, `"other-tab"` or `"expired"`), `tokenRenewed`
+   *  (`{kind: "entra" | "app"}`) and `renewalFailed` (the error). Returns the unsubscribe
+   *  function. */
+  on(event: 'signedIn', callback: (account: Account) => void): () => void;
+  on(event: 'signedOut', callback: (reason: 'logout' | 'other-tab' | 'expired') => void): () => void;
+  on(event: 'tokenRenewed', callback: (detail: { kind: 'entra' | 'app'; expiresAt?: number }) => void): () => void;
+  on(event: 'renewalFailed', callback: (error: EntraAuthError) => void): () => void;
+}
+
+/** Options for {@link EntraAuth.accessToken}. */
+export interface AccessTokenOptions {
+  /** Another scope set (another resource), e.g. ["User.Read"] for Microsoft Graph: redeemed
+   *  from the refresh token and kept per scope set. Without it, the sign-in scopes. */
+  scopes?: string | string[];
+  /** A claims request (a `claims_challenge` error's `claims`), sent with the token request. */
+  claims?: string | Record<string, unknown>;
+}
+
+/** What {@link EntraAuth.handleRedirect} hands back with the account when the login was
+ *  given them. */
+export interface RedirectReturn {
+  /** The login's `returnTo` path; the address bar already shows it. */
+  returnTo?: string;
+  /** The login's `appState`. */
+  appState?: unknown;
 }

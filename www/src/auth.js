@@ -6,11 +6,21 @@
 // ID token is valid, when the access token needs a refresh. Its exports are synchronous;
 // values cross as strings, bytes and JSON text, and errors as thrown `{code, message}`
 // text that `fault` turns into an Error.
+//
+// Calling the protected API (`fetch`): the app token rides only to `apiOrigins`, is renewed
+// before it expires by one OBO exchange shared by every caller (and, with `navigator.locks`,
+// by every tab of the app), and a 401 `invalid_token` renews it and retries once. Tabs share
+// one sign-in memory to memory over a BroadcastChannel, never through localStorage.
 
 import { verifySignature } from './webcrypto.js';
 
 /** The message other tabs of the app receive on logout. */
 const SIGNED_OUT = 'signed-out';
+/** A new tab's question to the app's other tabs, and their answer. */
+const ASK_SESSION = 'session?';
+const SESSION = 'session';
+/** How long a tab waits for another tab's session. */
+const PEER_WAIT_MS = 300;
 /** How long one request may take before it counts as a network error. */
 const REQUEST_TIMEOUT_MS = 15_000;
 /** Random bytes per login: 32 each for state, nonce and PKCE verifier (the core checks). */
@@ -67,6 +77,15 @@ async function send(request) {
   }
 }
 
+/** Runs `task` holding the app's lock `name` across its tabs (`navigator.locks`), or
+ * simply runs it where the API is missing. */
+function locked(name, task) {
+  return globalThis.navigator?.locks ? navigator.locks.request(name, task) : task();
+}
+
+/** Whether a fetch body is a stream (it can be sent once only). */
+const isStream = (body) => typeof ReadableStream === 'function' && body instanceof ReadableStream;
+
 /** `sessionStorage`, or an error saying why not (blocked by privacy settings, sandboxed). */
 function sessionStore() {
   try {
@@ -84,6 +103,14 @@ export class EntraAuth {
   #session;
   /** The refresh in flight, shared by every caller of accessToken(). */
   #refreshing;
+  /** The OBO exchange in flight, shared by every caller of exchangeObo() and fetch(). */
+  #exchanging;
+  /** Refreshes for other scope sets in flight, by scope key. */
+  #resources = new Map();
+  /** Event name → set of callbacks. */
+  #listeners = new Map();
+  /** Waiting for another tab's session: its resolve function. */
+  #peerAnswer;
   #onSignOut;
 
   constructor(config) {
@@ -102,11 +129,7 @@ export class EntraAuth {
     // Another tab signed out: drop this tab's tokens too, then tell the app.
     if (typeof BroadcastChannel === 'function') {
       this.#channel = new BroadcastChannel(this.#prefix);
-      this.#channel.onmessage = (event) => {
-        if (event.data !== SIGNED_OUT) return;
-        this.#forget();
-        this.#onSignOut?.('other-tab');
-      };
+      this.#channel.onmessage = (event) => this.#fromPeer(event.data);
     }
   }
 
@@ -141,7 +164,11 @@ export class EntraAuth {
     try {
       const url = location.href;
       const callback = this.#core.callback(url);
-      if (!callback) return undefined;
+      if (!callback) {
+        // Not a callback: pick up the sign-in of another tab of the app, if one answers.
+        if (!this.#session) await this.#askPeers();
+        return undefined;
+      }
       const { state, address } = JSON.parse(callback);
       // First of all, so that neither a reload nor the history replays the code.
       history.replaceState(null, '', address);
@@ -151,18 +178,32 @@ export class EntraAuth {
       const answer = await send(this.#core.codeExchange(code, pending));
       const grant = read(answer, () => this.#core.readCodeExchange(answer.status, answer.body, pending));
       this.#save(await this.#accept(grant));
-      return this.account();
+      const { returnTo, appState } = JSON.parse(this.#core.loginReturn(pending));
+      // The deep link replaces the callback address, so a reload lands there (no loop).
+      if (returnTo) history.replaceState(null, '', returnTo);
+      const account = this.account();
+      this.#emit('signedIn', account);
+      return returnTo || appState !== null ? { ...account, returnTo: returnTo ?? undefined, appState: appState ?? undefined } : account;
     } catch (thrown) {
       throw fault(thrown);
     }
   }
 
-  async accessToken() {
+  async accessToken(options) {
     try {
-      const token = this.#core.freshAccessToken(this.#session, now());
+      if (options?.scopes !== undefined) return await this.#resourceToken(options.scopes, options.claims);
+      const claims = options?.claims;
+      const token = claims === undefined && this.#core.freshAccessToken(this.#session, now());
       if (token) return token;
       if (!this.#refreshing) {
-        const refreshing = this.#refresh().finally(() => {
+        const refreshing = locked(`${this.#prefix}:refresh`, async () => {
+          // Another tab may have refreshed while this one waited for the lock.
+          if (claims === undefined) {
+            const fresh = this.#core.freshAccessToken(this.#session, now()) || (await this.#syncFromPeers(), this.#core.freshAccessToken(this.#session, now()));
+            if (fresh) return fresh;
+          }
+          return this.#refresh(claims);
+        }).finally(() => {
           if (this.#refreshing === refreshing) this.#refreshing = undefined;
         });
         this.#refreshing = refreshing;
@@ -173,7 +214,17 @@ export class EntraAuth {
     }
   }
 
-  async exchangeObo() {
+  exchangeObo() {
+    if (!this.#exchanging) {
+      const exchanging = this.#exchange().finally(() => {
+        if (this.#exchanging === exchanging) this.#exchanging = undefined;
+      });
+      this.#exchanging = exchanging;
+    }
+    return this.#exchanging;
+  }
+
+  async #exchange() {
     try {
       const token = await this.accessToken();
       const request = this.#core.oboRequest(token, this.#session);
@@ -208,6 +259,42 @@ export class EntraAuth {
     return this.roles().includes(role);
   }
 
+  async fetch(input, init) {
+    const request = new Request(input, init);
+    if (!this.#core.carriesAppToken(new URL(request.url).origin)) return fetch(request);
+    const once = isStream(init?.body);
+    // Kept unsent, so that the request can go once more after a renewal.
+    const spare = once ? undefined : request.clone();
+    let token = await this.#appToken();
+    let response = await fetch(this.#withToken(request, token));
+    const verdict = this.#verdict(response);
+    if (verdict === 'renew') {
+      token = await this.#appToken(token);
+      if (once) {
+        throw codedError('api_unauthorized', 'the API refused the app token (invalid_token); it was renewed, but the request body is a stream, which cannot be sent twice: send the request again', response.status);
+      }
+      response = await fetch(this.#withToken(spare, token));
+      if (this.#verdict(response) === 'renew') {
+        throw codedError('api_unauthorized', 'the API refused the app token again right after it was renewed (invalid_token): not retried further', response.status);
+      }
+    }
+    return response;
+  }
+
+  async errorCode(response) {
+    let body = '';
+    try {
+      body = await response.clone().text();
+    } catch { /* a body already read: the header alone */ }
+    return this.#core.denyCode(response.headers.get('www-authenticate') ?? undefined, body) || undefined;
+  }
+
+  on(event, callback) {
+    if (!this.#listeners.has(event)) this.#listeners.set(event, new Set());
+    this.#listeners.get(event).add(callback);
+    return () => this.#listeners.get(event)?.delete(callback);
+  }
+
   logout() {
     let url;
     try {
@@ -218,6 +305,7 @@ export class EntraAuth {
     }
     this.#forget();
     this.#channel?.postMessage(SIGNED_OUT);
+    this.#emit('signedOut', 'logout');
     if (url instanceof Error) throw url;
     location.assign(url);
     return url;
@@ -225,6 +313,148 @@ export class EntraAuth {
 
   onSignOut(callback) {
     this.#onSignOut = callback;
+  }
+
+  #emit(event, detail) {
+    for (const callback of this.#listeners.get(event) ?? []) {
+      try {
+        callback(detail);
+      } catch (error) {
+        setTimeout(() => { throw error; }); // the app's bug, reported, not ours to swallow
+      }
+    }
+  }
+
+  /** A message from another tab of the app. */
+  #fromPeer(message) {
+    if (message === SIGNED_OUT) {
+      const wasSignedIn = Boolean(this.#session);
+      this.#forget();
+      this.#onSignOut?.('other-tab');
+      if (wasSignedIn) this.#emit('signedOut', 'other-tab');
+    } else if (message?.type === ASK_SESSION) {
+      if (this.#session) this.#channel.postMessage({ type: SESSION, session: this.#session });
+    } else if (message?.type === SESSION && this.#peerAnswer) {
+      this.#peerAnswer(message.session);
+    }
+  }
+
+  /** Asks the app's other tabs for their session; resolves it (text) or undefined. */
+  #peerSession() {
+    if (!this.#channel) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const done = (session) => {
+        clearTimeout(timer);
+        this.#peerAnswer = undefined;
+        resolve(session);
+      };
+      const timer = setTimeout(done, PEER_WAIT_MS);
+      this.#peerAnswer = done;
+      this.#channel.postMessage({ type: ASK_SESSION });
+    });
+  }
+
+  /** A new tab: takes the session another tab of the app holds, memory to memory. */
+  async #askPeers() {
+    const session = await this.#peerSession();
+    const restored = typeof session === 'string' ? this.#core.restore(session) : '';
+    if (!restored || this.#session) return;
+    this.#save(restored);
+    this.#emit('signedIn', this.account());
+  }
+
+  /** Before refreshing or renewing: takes another tab's session when it is the same
+   * sign-in with newer tokens (that tab refreshed while this one waited for the lock). */
+  async #syncFromPeers() {
+    const mine = this.#session;
+    if (!mine) return;
+    const session = await this.#peerSession();
+    const restored = typeof session === 'string' ? this.#core.restore(session) : '';
+    if (restored && this.#session === mine && this.#core.peerIsNewer(mine, restored)) this.#save(restored);
+  }
+
+  /** The app token: the kept one while fresh, else one exchange (one per app across its
+   * tabs). `rejected`: the token an API just refused, which must not be used again. */
+  async #appToken(rejected) {
+    const fresh = () => {
+      const token = this.#core.appToken(this.#session, now());
+      return token && token !== rejected ? token : '';
+    };
+    let token = fresh();
+    if (token) return token;
+    try {
+      token = await locked(`${this.#prefix}:obo`, async () => {
+        let current = fresh();
+        if (!current) {
+          await this.#syncFromPeers();
+          current = fresh();
+        }
+        if (current) return current;
+        const result = await this.exchangeObo();
+        this.#emit('tokenRenewed', { kind: 'app', expiresAt: result.expiresAt });
+        return result.accessToken;
+      });
+      return token;
+    } catch (error) {
+      this.#emit('renewalFailed', error);
+      throw error;
+    }
+  }
+
+  #withToken(request, token) {
+    const headers = new Headers(request.headers);
+    headers.set('Authorization', `Bearer ${token}`);
+    return new Request(request, { headers });
+  }
+
+  /** The core's reading of an API answer: 'pass', 'renew', or a claims challenge (thrown). */
+  #verdict(response) {
+    let verdict;
+    try {
+      verdict = this.#core.apiVerdict(response.status, response.headers.get('www-authenticate') ?? undefined);
+    } catch (thrown) {
+      throw fault(thrown, response.status);
+    }
+    if (verdict === 'pass' || verdict === 'renew') return verdict;
+    const error = codedError('claims_challenge', 'the API asks for more claims (Conditional Access or Continuous Access Evaluation): call login({ claims: error.claims }) and try again', response.status);
+    error.claims = verdict;
+    throw error;
+  }
+
+  /** An access token for another scope set, from the refresh token, kept per scope set. */
+  async #resourceToken(scopes, claims) {
+    const key = this.#core.scopeKey(JSON.stringify(scopes));
+    if (claims === undefined) {
+      const token = this.#core.resourceToken(this.#session, key, now());
+      if (token) return token;
+    }
+    if (!this.#resources.has(key)) {
+      const pending = locked(`${this.#prefix}:refresh`, async () => {
+        const session = this.#session;
+        await this.#discover();
+        const answer = await send(this.#core.resourceRequest(session, JSON.stringify(scopes), claims === undefined ? undefined : typeof claims === 'string' ? claims : JSON.stringify(claims)));
+        let updated;
+        try {
+          updated = this.#core.readResource(answer.status, answer.body, session, key, now());
+        } catch (thrown) {
+          const error = fault(thrown, answer.status);
+          if (error.code === 'login_required') this.#endSession();
+          throw error;
+        }
+        // Kept only if the session is still the one this started from.
+        if (this.#session === session) this.#save(updated);
+        return this.#core.resourceToken(updated, key, now());
+      }).finally(() => this.#resources.delete(key));
+      this.#resources.set(key, pending);
+    }
+    return this.#resources.get(key);
+  }
+
+  /** The session is over (dead refresh token): dropped here, and the app told. */
+  #endSession() {
+    const wasSignedIn = Boolean(this.#session);
+    this.#dropSession();
+    if (wasSignedIn) this.#emit('signedOut', 'expired');
   }
 
   #key(name) {
@@ -275,20 +505,26 @@ export class EntraAuth {
     }
   }
 
-  async #refresh() {
+  async #refresh(claims) {
     const session = this.#session;
-    await this.#discover();
-    const answer = await send(this.#core.refreshRequest(session));
     let grant;
     try {
-      grant = this.#core.readRefresh(answer.status, answer.body, session);
-    } catch (thrown) {
-      const error = fault(thrown, answer.status);
-      // A dead refresh token (Entra's SPA tokens live 24 hours) ends the session.
-      if (error.code === 'login_required') this.#dropSession();
+      await this.#discover();
+      const answer = await send(this.#core.refreshRequest(session, claims === undefined ? undefined : typeof claims === 'string' ? claims : JSON.stringify(claims)));
+      try {
+        grant = this.#core.readRefresh(answer.status, answer.body, session);
+      } catch (thrown) {
+        const error = fault(thrown, answer.status);
+        // A dead refresh token (Entra's SPA tokens live 24 hours) ends the session.
+        if (error.code === 'login_required') this.#endSession();
+        throw error;
+      }
+    } catch (error) {
+      this.#emit('renewalFailed', fault(error));
       throw error;
     }
     this.#save(await this.#accept(grant));
+    this.#emit('tokenRenewed', { kind: 'entra' });
     return JSON.parse(this.#session).access_token;
   }
 

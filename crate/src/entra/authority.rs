@@ -346,6 +346,27 @@ impl AuthorityConfig {
     pub fn expected_issuer(&self, tid: &str) -> Result<String> {
         self.endpoints().expected_issuer(tid)
     }
+
+    /// OIDC Discovery 1.0 §4.3: the discovery document's `issuer` must be the issuer this
+    /// authority expects, else its endpoints are not used (a document served for one
+    /// tenant or host cannot speak for another). For `organizations` and `common`, Entra's
+    /// document names the template `{host}/{tenantid}/v2.0`: the template is compared here,
+    /// and each ID token's `iss` later against it with the token's own `tid`
+    /// ([`Endpoints::expected_issuer`]).
+    pub fn check_discovered_issuer(&self, discovered: &Endpoints) -> Result<()> {
+        let expected = Endpoints::entra(&self.authority_host, &self.tenant).issuer;
+        if discovered.issuer == expected {
+            return Ok(());
+        }
+        Err(Error::new(
+            ErrorCode::IssuerMismatch,
+            format!(
+                "the discovery document names the issuer {}, not the configured authority's {} (OpenID Connect Discovery 1.0 §4.3): check tenantId and authorityHost",
+                quoted(&super::excerpt(&discovered.issuer, 200)),
+                quoted(&expected)
+            ),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -464,6 +485,62 @@ mod tests {
         assert_eq!(e.end_session_endpoint, None);
         let c = config().with_endpoints(e.clone());
         assert_eq!(c.endpoints(), e);
+    }
+
+    fn discovered(issuer: &str) -> Endpoints {
+        Endpoints {
+            issuer: issuer.to_owned(),
+            ..config().endpoints()
+        }
+    }
+
+    #[test]
+    fn discovery_issuer_must_be_the_configured_authoritys() {
+        let c = config();
+        let ok = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+        c.check_discovered_issuer(&discovered(&ok)).unwrap();
+        for wrong in [
+            format!("https://login.microsoftonline.com/{TENANT}/v2.0/"),
+            format!("https://login.microsoftonline.com/{TENANT}"),
+            "https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0"
+                .to_owned(),
+            format!("https://evil.example/{TENANT}/v2.0"),
+            "https://login.microsoftonline.com/{tenantid}/v2.0".to_owned(),
+            String::new(),
+        ] {
+            let err = c.check_discovered_issuer(&discovered(&wrong)).unwrap_err();
+            assert_eq!(err.code(), ErrorCode::IssuerMismatch, "{wrong}");
+        }
+        let local = config()
+            .with_authority_host("http://127.0.0.1:4010")
+            .unwrap();
+        local
+            .check_discovered_issuer(&discovered(&format!("http://127.0.0.1:4010/{TENANT}/v2.0")))
+            .unwrap();
+    }
+
+    #[test]
+    fn multi_tenant_discovery_issuer_is_the_template() {
+        for tenant in ["organizations", "common"] {
+            let c = AuthorityConfig::new(tenant, CLIENT, "https://app.example.com/cb").unwrap();
+            let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+            c.check_discovered_issuer(&discovered(template)).unwrap();
+            // A concrete tenant's issuer is not what a multi-tenant document names.
+            let concrete = format!("https://login.microsoftonline.com/{TENANT}/v2.0");
+            assert_eq!(
+                c.check_discovered_issuer(&discovered(&concrete))
+                    .unwrap_err()
+                    .code(),
+                ErrorCode::IssuerMismatch
+            );
+            // ID tokens are then checked against the template with their own `tid`.
+            let e = discovered(template);
+            assert_eq!(e.expected_issuer(TENANT).unwrap(), concrete);
+            assert_eq!(
+                e.expected_issuer("../evil").unwrap_err().code(),
+                ErrorCode::IssuerMismatch
+            );
+        }
     }
 
     #[test]

@@ -66,6 +66,14 @@ pub struct AuthorizeOptions {
     pub login_hint: Option<String>,
     /// Entra `domain_hint`: skips home-realm discovery (e.g. `contoso.com`).
     pub domain_hint: Option<String>,
+    /// OIDC Core §5.5 `claims` (JSON text, [`super::claims::claims_parameter`]): what an
+    /// API's claims challenge asked for, and the client capabilities.
+    pub claims: Option<String>,
+    /// Where the app takes the user after sign-in: a path of its own origin
+    /// ([`super::return_to::check_return_to`]), kept with the pending login.
+    pub return_to: Option<String>,
+    /// Small app state (JSON text) kept with the pending login and handed back after it.
+    pub app_state: Option<String>,
 }
 
 /// The three random values one login needs, each from 32 bytes.
@@ -107,6 +115,10 @@ pub struct PendingLogin {
     pub created_at: u64,
     /// RFC 6749 §4.1.3: the token request must repeat the exact `redirect_uri`.
     pub redirect_uri: RedirectUri,
+    /// The checked `returnTo` path, if the login was given one.
+    pub return_to: Option<String>,
+    /// The app's state (JSON text), if the login was given one.
+    pub app_state: Option<String>,
 }
 
 impl PendingLogin {
@@ -118,10 +130,13 @@ impl PendingLogin {
 
     /// The record as JSON text, one member per field.
     pub fn to_json(&self) -> String {
-        json::ObjectWriter::new()
+        let mut record = json::ObjectWriter::new();
+        record
+            .optional("app_state", self.app_state.as_deref())
             .number("created_at", self.created_at)
             .string("nonce", self.nonce.secret())
             .string("redirect_uri", self.redirect_uri.as_str())
+            .optional("return_to", self.return_to.as_deref())
             .string("state", self.state.secret())
             .string("verifier", self.verifier.secret())
             .finish()
@@ -155,6 +170,8 @@ impl PendingLogin {
             verifier,
             created_at,
             redirect_uri,
+            return_to: doc.optional_str("return_to")?.map(str::to_owned),
+            app_state: doc.optional_str("app_state")?.map(str::to_owned),
         })
     }
 
@@ -205,6 +222,7 @@ pub fn build_authorize_url(
     for (name, value) in [
         ("login_hint", &options.login_hint),
         ("domain_hint", &options.domain_hint),
+        ("claims", &options.claims),
     ] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
             query.append_pair(name, value);
@@ -221,6 +239,8 @@ pub fn build_authorize_url(
             verifier: secrets.pkce.into_verifier(),
             created_at: now,
             redirect_uri: config.redirect_uri().clone(),
+            return_to: options.return_to.clone(),
+            app_state: options.app_state.clone(),
         },
     }
 }
@@ -299,11 +319,31 @@ mod tests {
             prompt: Some(Prompt::SelectAccount),
             login_hint: Some("a+b@contoso.com".to_owned()),
             domain_hint: Some(String::new()),
+            ..AuthorizeOptions::default()
         });
         let p: HashMap<_, _> = params(&req.url).into_iter().collect();
         assert_eq!(p["prompt"], "select_account");
         assert_eq!(p["login_hint"], "a+b@contoso.com");
         assert!(!p.contains_key("domain_hint"));
+        assert!(!p.contains_key("claims"));
+    }
+
+    #[test]
+    fn authorize_url_carries_claims_and_the_pending_login_keeps_the_deep_link() {
+        let claims = r#"{"access_token":{"xms_cc":{"values":["CP1"]}}}"#;
+        let req = build(&AuthorizeOptions {
+            claims: Some(claims.to_owned()),
+            return_to: Some("/tickets/42?tab=history".to_owned()),
+            app_state: Some(r#"{"draft":7}"#.to_owned()),
+            ..AuthorizeOptions::default()
+        });
+        let p: HashMap<_, _> = params(&req.url).into_iter().collect();
+        assert_eq!(p["claims"], claims);
+        // The deep link stays in the browser: not in the URL sent to the provider.
+        assert!(!req.url.contains("tickets"));
+        let back = PendingLogin::from_json(&req.pending.to_json()).unwrap();
+        assert_eq!(back.return_to.as_deref(), Some("/tickets/42?tab=history"));
+        assert_eq!(back.app_state.as_deref(), Some(r#"{"draft":7}"#));
     }
 
     #[test]

@@ -15,14 +15,22 @@
 //! 3. [`callback`]: the redirect back → the authorization code (state checked);
 //! 4. [`token`]: code exchange and refresh requests, and their answers;
 //! 5. [`logout`]: the end-session URL.
+//!
+//! And for calling APIs with the tokens: [`renewal`] (when a token is renewed),
+//! [`challenge`] (an API's `WWW-Authenticate` answer), [`claims`] (the `claims` request
+//! parameter), [`return_to`] (where a user goes back to after sign-in).
 
 use std::fmt;
 
 pub mod authority;
 pub mod authorize;
 pub mod callback;
+pub mod challenge;
+pub mod claims;
 pub mod errors;
 pub mod logout;
+pub mod renewal;
+pub mod return_to;
 pub mod token;
 pub mod types;
 pub(crate) mod uri;
@@ -36,8 +44,8 @@ pub use callback::{parse_callback, strip_callback_params};
 pub use errors::{Flow, ProviderError};
 pub use logout::{build_logout_url, LogoutOptions};
 pub use token::{
-    build_code_exchange, build_refresh, parse_code_exchange_response, parse_refresh_response,
-    TokenResponse,
+    build_code_exchange, build_refresh, build_refresh_for, parse_code_exchange_response,
+    parse_refresh_response, TokenResponse,
 };
 pub use types::{
     AccessToken, AuthorizationCode, ClientId, CsrfState, IdToken, Nonce, RedirectUri, RefreshToken,

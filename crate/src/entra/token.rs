@@ -3,7 +3,7 @@
 //! client secret (the browser cannot keep one), PKCE instead, and the browser's `Origin`
 //! header (which the browser adds itself) marking a cross-origin SPA redemption.
 
-use super::authority::AuthorityConfig;
+use super::authority::{AuthorityConfig, Scopes};
 use super::authorize::PendingLogin;
 use super::errors::{Flow, ProviderError};
 use super::types::{AccessToken, AuthorizationCode, IdToken, RefreshToken};
@@ -34,13 +34,27 @@ pub fn build_code_exchange(
 
 /// RFC 6749 §6. Entra rotates the refresh token: keep the new one from the answer.
 pub fn build_refresh(config: &AuthorityConfig, refresh_token: &RefreshToken) -> HttpRequest {
-    let body = crate::form::Encoder::new()
-        .append_pair("client_id", config.client_id().as_str())
+    build_refresh_for(config, refresh_token, config.scopes(), None)
+}
+
+/// RFC 6749 §6 for `scopes`, which may name another resource than the sign-in's (Entra
+/// redeems one refresh token for any resource the app has consent for), with the OIDC
+/// Core §5.5 `claims` parameter when given ([`super::claims::claims_parameter`]).
+pub fn build_refresh_for(
+    config: &AuthorityConfig,
+    refresh_token: &RefreshToken,
+    scopes: &Scopes,
+    claims: Option<&str>,
+) -> HttpRequest {
+    let mut body = crate::form::Encoder::new();
+    body.append_pair("client_id", config.client_id().as_str())
         .append_pair("grant_type", "refresh_token")
         .append_pair("refresh_token", refresh_token.secret())
-        .append_pair("scope", &config.scopes().to_param())
-        .finish();
-    HttpRequest::post(&config.endpoints().token_endpoint, FORM, body)
+        .append_pair("scope", &scopes.to_param());
+    if let Some(claims) = claims {
+        body.append_pair("claims", claims);
+    }
+    HttpRequest::post(&config.endpoints().token_endpoint, FORM, body.finish())
 }
 
 /// A successful token response (RFC 6749 §5.1, OIDC Core §3.1.3.3). The ID token is not

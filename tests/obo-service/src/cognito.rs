@@ -21,6 +21,8 @@ pub struct Subject {
     pub name: Option<String>,
     pub email: Option<String>,
     pub roles: Vec<String>,
+    /// Entra's `acrs`: authentication contexts the sign-in satisfied.
+    pub acrs: Vec<String>,
 }
 
 /// The tokens one exchange issues.
@@ -38,14 +40,37 @@ pub struct CognitoIssuer {
     settings: CognitoSettings,
     key: RsaPrivateKey,
     kid: String,
+    /// The key the JWKS serves: the signing key, unless a test rotated without publishing.
+    published: (RsaPrivateKey, String),
+}
+
+fn new_key() -> Result<(RsaPrivateKey, String), String> {
+    let key = RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+        .map_err(|e| format!("could not make an RSA key: {e}"))?;
+    let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(key.n().to_bytes_be())[..16]);
+    Ok((key, kid))
 }
 
 impl CognitoIssuer {
     pub fn new(settings: CognitoSettings) -> Result<Self, String> {
-        let key = RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
-            .map_err(|e| format!("could not make an RSA key: {e}"))?;
-        let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(key.n().to_bytes_be())[..16]);
-        Ok(CognitoIssuer { settings, key, kid })
+        let (key, kid) = new_key()?;
+        Ok(CognitoIssuer {
+            settings,
+            published: (key.clone(), kid.clone()),
+            key,
+            kid,
+        })
+    }
+
+    /// A new signing key; published in the JWKS (alone) when `publish`.
+    pub fn rotate(&mut self, publish: bool) -> Result<(), String> {
+        let (key, kid) = new_key()?;
+        if publish {
+            self.published = (key.clone(), kid.clone());
+        }
+        self.key = key;
+        self.kid = kid;
+        Ok(())
     }
 
     pub fn issuer(&self) -> String {
@@ -58,9 +83,9 @@ impl CognitoIssuer {
             "kty": "RSA",
             "alg": "RS256",
             "use": "sig",
-            "kid": self.kid,
-            "n": URL_SAFE_NO_PAD.encode(self.key.n().to_bytes_be()),
-            "e": URL_SAFE_NO_PAD.encode(self.key.e().to_bytes_be()),
+            "kid": self.published.1,
+            "n": URL_SAFE_NO_PAD.encode(self.published.0.n().to_bytes_be()),
+            "e": URL_SAFE_NO_PAD.encode(self.published.0.e().to_bytes_be()),
         }]})
         .to_string()
     }
@@ -102,6 +127,9 @@ impl CognitoIssuer {
         access.insert("username".into(), json!(username));
         access.insert("jti".into(), json!(random_id()?));
         access.insert("version".into(), json!(2));
+        if !subject.acrs.is_empty() {
+            access.insert("acrs".into(), json!(subject.acrs));
+        }
 
         let mut id = common;
         id.insert("token_use".into(), json!("id"));

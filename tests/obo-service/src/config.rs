@@ -18,6 +18,9 @@ pub struct Config {
     /// Browser origins allowed to call the service (the demo page).
     #[serde(default)]
     pub cors_origins: Vec<String>,
+    /// Enables `POST /test/rotate-key` (the local stack's tests rotate the signing key).
+    #[serde(default)]
+    pub test_controls: bool,
 }
 
 fn default_ttl() -> u64 {

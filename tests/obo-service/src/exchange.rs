@@ -103,6 +103,12 @@ impl Exchange {
         &self.issuer
     }
 
+    /// Test control: signs from now on with a new key; `publish` says whether the JWKS
+    /// serves it (a rotation) or keeps serving the old one (tokens the edge refuses).
+    pub fn rotate_key(&mut self, publish: bool) -> Result<(), String> {
+        self.issuer.rotate(publish)
+    }
+
     /// Handles one request body as of `now`; `fetch` GETs key documents.
     pub fn handle(
         &mut self,
@@ -164,6 +170,18 @@ impl Exchange {
             name: string_claim(claims, "name"),
             email: string_claim(claims, "email"),
             roles: found.roles,
+            // The authentication contexts the user satisfied (a claims challenge's step-up)
+            // travel on, so the API behind the edge can see them.
+            acrs: claims
+                .get("acrs")
+                .and_then(json::Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(json::Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
         };
         let tokens = self
             .issuer
@@ -265,6 +283,7 @@ mod tests {
             },
             token_ttl_secs: 3600,
             cors_origins: vec![],
+            test_controls: false,
         };
         let issuer = CognitoIssuer::new(config.cognito.clone()).unwrap();
         Fixture {

@@ -4,7 +4,9 @@
 //! - `POST /obo/exchange`: seed 003's contract (see [`exchange`]);
 //! - `GET /.well-known/jwks.json`: the key the app tokens are signed with (the edge worker
 //!   in front of the demo's origin API verifies them with it);
-//! - `GET /health`.
+//! - `GET /health`;
+//! - `POST /test/rotate-key?publish=true|false` when `test_controls` is set: a new signing
+//!   key, served in the JWKS or not (the browser tests' key rotation).
 //!
 //! Requests are handled one at a time: this serves a demo and its tests, not traffic.
 
@@ -48,7 +50,7 @@ fn run() -> Result<(), String> {
     for mut request in server.incoming_requests() {
         let origin = header(&request, "Origin");
         let cors_origin = origin.filter(|o| config.cors_origins.iter().any(|c| c == o));
-        let (status, body) = answer(&mut request, &mut exchange);
+        let (status, body) = answer(&mut request, &mut exchange, config.test_controls);
         let mut headers = vec![
             ("Content-Type", "application/json".to_owned()),
             ("Cache-Control", "no-store".to_owned()),
@@ -81,8 +83,9 @@ fn run() -> Result<(), String> {
 }
 
 /// Routes one request; returns status and JSON body.
-fn answer(request: &mut Request, exchange: &mut Exchange) -> (u16, String) {
+fn answer(request: &mut Request, exchange: &mut Exchange, test_controls: bool) -> (u16, String) {
     let path = request.url().split('?').next().unwrap_or("").to_owned();
+    let publish = !request.url().contains("publish=false");
     let now = unix_now();
     let result = match (request.method(), path.as_str()) {
         (Method::Options, _) => Ok(String::new()),
@@ -92,6 +95,10 @@ fn answer(request: &mut Request, exchange: &mut Exchange) -> (u16, String) {
         },
         (Method::Get, "/.well-known/jwks.json") => Ok(exchange.issuer().jwks()),
         (Method::Get, "/health") => Ok(r#"{"status":"ok"}"#.to_owned()),
+        (Method::Post, "/test/rotate-key") if test_controls => exchange
+            .rotate_key(publish)
+            .map(|()| r#"{"rotated":true}"#.to_owned())
+            .map_err(|e| Refusal::other(500, "internal_error", &e)),
         _ => Err(Refusal::other(404, "not_found", "no such route")),
     };
     let (status, body) = match result {

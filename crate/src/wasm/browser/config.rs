@@ -4,6 +4,8 @@
 use wasm_bindgen::prelude::*;
 
 use super::json::{self, Map, Value};
+use crate::entra::renewal::DEFAULT_RENEWAL_MARGIN_SECS;
+use crate::entra::return_to::split_origin;
 use crate::entra::{AuthorityConfig, ClientId, TenantId};
 use crate::error::{Error, ErrorCode, Result};
 use crate::quote::quoted;
@@ -31,10 +33,19 @@ export interface EntraAuthConfig {
   /** Where tokens are kept: "memory" (default; gone on reload) or "session" (sessionStorage,
    *  this tab only). Never localStorage. */
   storage?: "memory" | "session";
+  /** Origins `auth.fetch` sends the app token to, e.g. ["https://api.example.com"]
+   *  (https, or http on loopback). A call to any other origin never carries it. */
+  apiOrigins?: string[];
+  /** Seconds before expiry at which tokens are renewed (default 300; a token shorter than
+   *  twice this is renewed at half its life). */
+  renewalMargin?: number;
+  /** Client capabilities declared to Entra in the `claims` parameter (`xms_cc`), e.g.
+   *  ["CP1"] for Continuous Access Evaluation. */
+  clientCapabilities?: string[];
 }
 "#;
 
-const EXPECTED: &str = "expected tenantId, clientId, redirectUri and optional scopes, oboEndpoint, authorityHost, postLogoutRedirectUri, storage";
+const EXPECTED: &str = "expected tenantId, clientId, redirectUri and optional scopes, oboEndpoint, authorityHost, postLogoutRedirectUri, storage, apiOrigins, renewalMargin, clientCapabilities";
 
 /// Where tokens are kept. Never `localStorage`: it outlives the tab and every script of
 /// the origin can read it for as long as it exists.
@@ -54,6 +65,14 @@ pub struct BrowserConfig {
     pub obo_endpoint: Option<String>,
     pub post_logout_redirect_uri: Option<String>,
     pub storage: TokenStorage,
+    /// Origins (`scheme://host[:port]`, lower-case) `auth.fetch` gives the app token to.
+    pub api_origins: Vec<String>,
+    /// Seconds before expiry at which tokens are renewed.
+    pub renewal_margin: u64,
+    /// `xms_cc` values.
+    pub client_capabilities: Vec<String>,
+    /// The origin of the redirect URI: the app's own, where `returnTo` paths lead.
+    pub app_origin: String,
 }
 
 fn invalid(message: String) -> Error {
@@ -95,6 +114,63 @@ fn scopes(config: &Map) -> Result<Option<String>> {
     }
 }
 
+/// A list member of strings: absent or `null` is empty.
+fn strings<'a>(config: &'a Map, name: &str) -> Result<Vec<&'a str>> {
+    match config.get(name) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(list)) => list
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .ok_or_else(|| invalid(format!("{name} must be a list of strings")))
+            })
+            .collect(),
+        Some(_) => Err(invalid(format!("{name} must be a list of strings"))),
+    }
+}
+
+/// `apiOrigins`: each an origin alone (no path, query or fragment), https or loopback http.
+fn api_origins(config: &Map) -> Result<Vec<String>> {
+    let mut origins = Vec::new();
+    for value in strings(config, "apiOrigins")? {
+        let bad = |why: &str| invalid(format!("apiOrigins entry {} {why}", quoted(value)));
+        crate::entra::uri::check(value, crate::entra::uri::UrlRule::Endpoint).map_err(bad)?;
+        match split_origin(value) {
+            Some((origin, "" | "/")) => origins.push(origin),
+            _ => {
+                return Err(bad(
+                    "must be an origin like \"https://api.example.com\", without a path",
+                ))
+            }
+        }
+    }
+    Ok(origins)
+}
+
+fn renewal_margin(config: &Map) -> Result<u64> {
+    match config.get("renewalMargin") {
+        None | Some(Value::Null) => Ok(DEFAULT_RENEWAL_MARGIN_SECS),
+        Some(value) => value.as_u64().filter(|secs| *secs <= 3600).ok_or_else(|| {
+            invalid("renewalMargin must be whole seconds from 0 to 3600".to_owned())
+        }),
+    }
+}
+
+fn client_capabilities(config: &Map) -> Result<Vec<String>> {
+    let mut capabilities = Vec::new();
+    for value in strings(config, "clientCapabilities")? {
+        if value.is_empty() || value.len() > 32 || !value.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(invalid(format!(
+                "clientCapabilities entry {} must be a short name like \"CP1\"",
+                quoted(value)
+            )));
+        }
+        capabilities.push(value.to_owned());
+    }
+    Ok(capabilities)
+}
+
 fn storage(config: &Map) -> Result<TokenStorage> {
     match text(config, "storage")?.as_deref() {
         None | Some("memory") => Ok(TokenStorage::Memory),
@@ -113,7 +189,7 @@ impl BrowserConfig {
             Ok(Value::Object(config)) => config,
             _ => return Err(invalid(format!("not an object ({EXPECTED})"))),
         };
-        const KNOWN: [&str; 8] = [
+        const KNOWN: [&str; 11] = [
             "tenantId",
             "clientId",
             "redirectUri",
@@ -122,6 +198,9 @@ impl BrowserConfig {
             "authorityHost",
             "postLogoutRedirectUri",
             "storage",
+            "apiOrigins",
+            "renewalMargin",
+            "clientCapabilities",
         ];
         if let Some(unknown) = config.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(invalid(format!(
@@ -140,7 +219,14 @@ impl BrowserConfig {
         if let Some(host) = text(&config, "authorityHost")? {
             authority = authority.with_authority_host(&host)?;
         }
+        let app_origin = split_origin(authority.redirect_uri().as_str())
+            .map(|(origin, _)| origin)
+            .unwrap_or_default();
         Ok(BrowserConfig {
+            api_origins: api_origins(&config)?,
+            renewal_margin: renewal_margin(&config)?,
+            client_capabilities: client_capabilities(&config)?,
+            app_origin,
             authority,
             obo_endpoint: text(&config, "oboEndpoint")?,
             post_logout_redirect_uri: text(&config, "postLogoutRedirectUri")?,

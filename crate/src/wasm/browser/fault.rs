@@ -46,7 +46,8 @@ export type EntraAuthErrorCode =
   | "response_type_not_enabled" | "spa_redirect_required" | "mfa_required"
   | "user_not_in_tenant" | "login_required" | "token_request_failed"
   | "invalid_response" | "network_error"
-  | "obo_unauthorized" | "obo_failed";
+  | "obo_unauthorized" | "obo_failed"
+  | "claims_challenge" | "malformed_challenge" | "invalid_return_to" | "api_unauthorized";
 
 /** Every error the package throws or rejects with. Branch on `code`; show `message`. */
 export interface EntraAuthError extends Error {

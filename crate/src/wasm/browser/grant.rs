@@ -162,6 +162,7 @@ impl Grant {
                     id_token: id_token.secret().to_owned(),
                     account: account(verified),
                     obo: None,
+                    resources: super::json::Map::new(),
                 }
             }
             Purpose::Refresh(old) => {

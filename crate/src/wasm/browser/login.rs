@@ -6,7 +6,10 @@ use std::borrow::Cow;
 
 use wasm_bindgen::prelude::*;
 
-use super::json::{self, Value};
+use super::config::BrowserConfig;
+use super::json::{self, Map, Value};
+use crate::entra::claims::{claims_parameter, read_claims};
+use crate::entra::return_to::check_return_to;
 use crate::entra::{
     build_authorize_url, strip_callback_params, AuthorityConfig, AuthorizationCode,
     AuthorizeOptions, LoginSecrets, PendingLogin, Prompt,
@@ -23,27 +26,63 @@ export interface LoginOptions {
   loginHint?: string;
   /** Skips home-realm discovery, e.g. "contoso.com". */
   domainHint?: string;
+  /** A claims request (OIDC Core §5.5): the `claims` of a `claims_challenge` error, as
+   *  an object, JSON text or the challenge's base64. */
+  claims?: string | Record<string, unknown>;
+  /** Where to take the user after sign-in: a path of this app's origin
+   *  ("/tickets/42?tab=history"); anything else throws `invalid_return_to`. */
+  returnTo?: string;
+  /** Small app state (JSON-serialisable, at most 2 KB) handed back by `handleRedirect()`. */
+  appState?: unknown;
 }
 "#;
 
 /// Random bytes one login takes: 32 each for the state, the nonce and the PKCE verifier.
 pub const LOGIN_ENTROPY_BYTES: usize = 96;
 
-/// `LoginOptions` from the JSON text of the JS object (`null` means none).
-pub fn login_options(text: &str) -> Result<AuthorizeOptions> {
+/// Largest `appState` kept with a pending login (it lives in `sessionStorage`).
+const MAX_APP_STATE_BYTES: usize = 2048;
+
+/// `LoginOptions` from the JSON text of the JS object (`null` means none). `claims` is
+/// merged with the configured client capabilities; `returnTo` must be a path of the app's
+/// origin.
+pub fn login_options(text: &str, config: &BrowserConfig) -> Result<AuthorizeOptions> {
     let invalid = |why: &str| {
         Error::new(
             ErrorCode::InvalidConfig,
-            format!("login options: {why} (expected prompt, loginHint, domainHint)"),
+            format!("login options: {why} (expected prompt, loginHint, domainHint, claims, returnTo, appState)"),
         )
     };
     let options = match json::parse(text) {
-        Ok(Value::Null) => return Ok(AuthorizeOptions::default()),
+        Ok(Value::Null) => Map::new(),
         Ok(Value::Object(options)) => options,
         _ => return Err(invalid("not an object")),
     };
     let mut parsed = AuthorizeOptions::default();
+    let mut claims = None;
     for (name, value) in &options {
+        match (name.as_str(), value) {
+            (_, Value::Null) => continue,
+            ("claims", Value::Object(object)) => {
+                claims = Some(read_claims(&object.to_json())?);
+                continue;
+            }
+            ("claims", Value::String(text)) => {
+                claims = Some(read_claims(text)?);
+                continue;
+            }
+            ("appState", state) => {
+                let state = state.to_json();
+                if state.len() > MAX_APP_STATE_BYTES {
+                    return Err(invalid(&format!(
+                        "appState is over {MAX_APP_STATE_BYTES} bytes as JSON: keep it small (it waits in sessionStorage)"
+                    )));
+                }
+                parsed.app_state = Some(state);
+                continue;
+            }
+            _ => {}
+        }
         let value = match value {
             Value::Null => continue,
             Value::String(s) => s.clone(),
@@ -53,9 +92,11 @@ pub fn login_options(text: &str) -> Result<AuthorizeOptions> {
             "prompt" => parsed.prompt = Some(Prompt::parse(&value)?),
             "loginHint" => parsed.login_hint = Some(value),
             "domainHint" => parsed.domain_hint = Some(value),
+            "returnTo" => parsed.return_to = Some(check_return_to(&value, &config.app_origin)?),
             _ => return Err(invalid(&format!("unknown field {}", quoted(name)))),
         }
     }
+    parsed.claims = claims_parameter(claims, &config.client_capabilities);
     Ok(parsed)
 }
 
@@ -148,4 +189,14 @@ pub fn authorization_code(
     let pending = PendingLogin::from_json(pending)?;
     let code = pending.complete(url, now)?;
     Ok((code, pending))
+}
+
+/// What the login of `pending` was given to hand back: `{"returnTo", "appState"}` (each
+/// `null` when not given; `appState` as JSON).
+pub fn login_return(pending: &str) -> Result<String> {
+    let pending = PendingLogin::from_json(pending)?;
+    Ok(json::ObjectWriter::new()
+        .raw("appState", pending.app_state.as_deref().unwrap_or("null"))
+        .optional("returnTo", pending.return_to.as_deref())
+        .finish())
 }

@@ -27,10 +27,12 @@ pub mod session;
 
 use wasm_bindgen::prelude::*;
 
+use crate::entra::challenge::{api_verdict, deny_code, ApiVerdict};
+use crate::entra::claims::{claims_parameter, read_claims};
 use crate::entra::{
-    build_code_exchange, build_logout_url, build_refresh, parse_code_exchange_response,
+    build_code_exchange, build_logout_url, build_refresh_for, parse_code_exchange_response,
     parse_refresh_response, AccessToken, AuthorityConfig, AuthorizationCode, Discovery,
-    HttpRequest, LogoutOptions, PendingLogin, RefreshToken, TenantId,
+    HttpRequest, LogoutOptions, PendingLogin, RefreshToken, Scopes, TenantId,
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::jwt::{EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce};
@@ -47,6 +49,27 @@ use session::Session;
 /// saturates, so nothing here panics).
 pub(crate) fn seconds(now: f64) -> u64 {
     now as u64
+}
+
+/// Scopes an app asks a token for: JSON text of a space-separated string or a list.
+fn requested_scopes(scopes: &str) -> Result<Scopes> {
+    let invalid = || {
+        Error::fixed(
+            ErrorCode::InvalidConfig,
+            "scopes must be a string or a list of strings",
+        )
+    };
+    match json::parse(scopes) {
+        Ok(Value::String(text)) => Scopes::parse(&text),
+        Ok(Value::Array(list)) => {
+            let mut names = Vec::with_capacity(list.len());
+            for item in &list {
+                names.push(item.as_str().ok_or_else(invalid)?);
+            }
+            Scopes::from_list(names)
+        }
+        _ => Err(invalid()),
+    }
 }
 
 /// A request for JS to `fetch`: `{"method", "url", "headers": [[name, value]], "body"}`.
@@ -106,6 +129,30 @@ impl Core {
         )
     }
 
+    /// A refresh request for `scopes` with the `claims` parameter (the app's request merged
+    /// with the client capabilities).
+    fn refresh_for(
+        &self,
+        session: &Session,
+        scopes: &Scopes,
+        claims: Option<&str>,
+    ) -> Result<String> {
+        let refresh_token = session.refresh_token.as_deref().ok_or_else(|| {
+            Error::fixed(
+                ErrorCode::LoginRequired,
+                "the access token expired and there is no refresh token (ask for offline_access): sign in again",
+            )
+        })?;
+        let claims = claims.map(read_claims).transpose()?;
+        let claims = claims_parameter(claims, &self.config.client_capabilities);
+        Ok(request_json(&build_refresh_for(
+            self.discovered()?,
+            &RefreshToken::new(refresh_token),
+            scopes,
+            claims.as_deref(),
+        )))
+    }
+
     /// The tenant to name in the OBO request: the configured GUID, or for a multi-tenant
     /// app the signed-in user's verified `tid`.
     fn obo_tenant(&self, session: &Session) -> Result<TenantId> {
@@ -146,9 +193,11 @@ impl Core {
     /// `crypto.getRandomValues`.
     #[wasm_bindgen(js_name = startLogin)]
     pub fn start_login(&self, options: &str, entropy: &[u8], now: f64) -> Thrown<String> {
-        thrown(login::login_options(options).and_then(|options| {
-            login::start(&self.config.authority, &options, entropy, seconds(now))
-        }))
+        thrown(
+            login::login_options(options, &self.config).and_then(|options| {
+                login::start(&self.config.authority, &options, entropy, seconds(now))
+            }),
+        )
     }
 
     /// Whether a stored pending login is expired or unreadable (to be dropped).
@@ -188,10 +237,12 @@ impl Core {
         }
     }
 
-    /// Reads the discovery answer (OIDC Discovery 1.0 §4.2) and keeps the endpoints.
+    /// Reads the discovery answer (OIDC Discovery 1.0 §4.2) and keeps the endpoints once its
+    /// `issuer` is the configured authority's (§4.3; `issuer_mismatch` otherwise).
     #[wasm_bindgen(js_name = readDiscovery)]
     pub fn read_discovery(&mut self, status: u16, body: &str) -> Thrown<()> {
         let endpoints = thrown(Discovery::parse_response(status, body))?;
+        thrown(self.config.authority.check_discovered_issuer(&endpoints))?;
         self.discovered = Some(self.config.authority.clone().with_endpoints(endpoints));
         Ok(())
     }
@@ -238,34 +289,165 @@ impl Core {
         thrown(self.keys.store(url, status, body))
     }
 
-    /// The session's access token while it has more than five minutes (or half its
+    /// The session's access token while it has more than the renewal margin (or half its
     /// lifetime) to live; `""` when it needs a refresh. Throws `login_required` without a
     /// session.
     #[wasm_bindgen(js_name = freshAccessToken)]
     pub fn fresh_access_token(&self, session: Option<String>, now: f64) -> Thrown<String> {
         let session = thrown(Session::read(session.as_deref()))?;
-        Ok(match session.is_fresh(seconds(now)) {
-            true => session.access_token,
-            false => String::new(),
-        })
+        Ok(
+            match session.is_fresh(seconds(now), self.config.renewal_margin) {
+                true => session.access_token,
+                false => String::new(),
+            },
+        )
     }
 
-    /// The refresh request (RFC 6749 §6). Throws `login_required` without a refresh token.
+    /// The refresh request (RFC 6749 §6) for the sign-in scopes, with the `claims`
+    /// parameter when `claims` (an app's claims request, JSON or base64) or client
+    /// capabilities are given. Throws `login_required` without a refresh token.
     #[wasm_bindgen(js_name = refreshRequest)]
-    pub fn refresh_request(&self, session: Option<String>) -> Thrown<String> {
+    pub fn refresh_request(
+        &self,
+        session: Option<String>,
+        claims: Option<String>,
+    ) -> Thrown<String> {
         thrown((|| {
             let session = Session::read(session.as_deref())?;
-            let refresh_token = session.refresh_token.ok_or_else(|| {
-                Error::fixed(
-                    ErrorCode::LoginRequired,
-                    "the access token expired and there is no refresh token (ask for offline_access): sign in again",
-                )
-            })?;
-            Ok(request_json(&build_refresh(
-                self.discovered()?,
-                &RefreshToken::new(refresh_token),
-            )))
+            let scopes = self.config.authority.scopes();
+            self.refresh_for(&session, scopes, claims.as_deref())
         })())
+    }
+
+    /// The app token (the OBO answer's access token) while it has more than the renewal
+    /// margin to live; `""` when there is none yet or it is due (then exchange again).
+    #[wasm_bindgen(js_name = appToken)]
+    pub fn app_token(&self, session: Option<String>, now: f64) -> String {
+        Session::read(session.as_deref())
+            .ok()
+            .and_then(|s| {
+                s.fresh_app_token(seconds(now), self.config.renewal_margin)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether a request to `origin` (`scheme://host[:port]`) may carry the app token: it is
+    /// one of `apiOrigins`.
+    #[wasm_bindgen(js_name = carriesAppToken)]
+    pub fn carries_app_token(&self, origin: &str) -> bool {
+        let origin = origin.to_ascii_lowercase();
+        self.config.api_origins.contains(&origin)
+    }
+
+    /// What `auth.fetch` does with an API's answer: `"pass"`, `"renew"` (401
+    /// `invalid_token`: renew the app token, retry once), or the JSON text of a claims
+    /// request (401 `insufficient_claims`). Throws `malformed_challenge`.
+    #[wasm_bindgen(js_name = apiVerdict)]
+    pub fn api_verdict(&self, status: u16, www_authenticate: Option<String>) -> Thrown<String> {
+        Ok(
+            match thrown(api_verdict(status, www_authenticate.as_deref()))? {
+                ApiVerdict::Pass => "pass".to_owned(),
+                ApiVerdict::Renew => "renew".to_owned(),
+                ApiVerdict::Claims(claims) => claims,
+            },
+        )
+    }
+
+    /// The `error` code of an API's refusal (its JSON body's `error`, else the challenge's),
+    /// or `""`.
+    #[wasm_bindgen(js_name = denyCode)]
+    pub fn deny_code(&self, www_authenticate: Option<String>, body: &str) -> String {
+        deny_code(www_authenticate.as_deref(), body).unwrap_or_default()
+    }
+
+    /// The scope-set key of `scopes` (JSON text: a string or a list), for the per-scope
+    /// token cache. Throws `invalid_config` for a malformed scope.
+    #[wasm_bindgen(js_name = scopeKey)]
+    pub fn scope_key(&self, scopes: &str) -> Thrown<String> {
+        thrown(requested_scopes(scopes).map(|s| session::scope_key(&s)))
+    }
+
+    /// The access token kept for the scope set `key` while fresh, else `""`.
+    #[wasm_bindgen(js_name = resourceToken)]
+    pub fn resource_token(&self, session: Option<String>, key: &str, now: f64) -> Thrown<String> {
+        let session = thrown(Session::read(session.as_deref()))?;
+        Ok(session
+            .fresh_resource_token(key, seconds(now), self.config.renewal_margin)
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// The refresh request for another scope set (`scopes`: JSON text, a string or a list),
+    /// with `claims` when given.
+    #[wasm_bindgen(js_name = resourceRequest)]
+    pub fn resource_request(
+        &self,
+        session: Option<String>,
+        scopes: &str,
+        claims: Option<String>,
+    ) -> Thrown<String> {
+        thrown((|| {
+            let session = Session::read(session.as_deref())?;
+            self.refresh_for(&session, &requested_scopes(scopes)?, claims.as_deref())
+        })())
+    }
+
+    /// Reads the answer to [`Core::resource_request`] into the session (JSON text): the
+    /// token kept under `key`, a rotated refresh token kept. The session's own tokens are
+    /// untouched. `consent_required` (AADSTS65001) is this call's alone.
+    #[wasm_bindgen(js_name = readResource)]
+    pub fn read_resource(
+        &self,
+        status: u16,
+        body: &str,
+        session: Option<String>,
+        key: &str,
+        now: f64,
+    ) -> Thrown<String> {
+        thrown((|| {
+            let mut session = Session::read(session.as_deref())?;
+            let tokens = parse_refresh_response(status, body)?;
+            let now = seconds(now);
+            session.keep_resource_token(
+                key,
+                tokens.access_token.secret(),
+                now,
+                tokens.expires_at(now),
+            );
+            if let Some(rotated) = &tokens.refresh_token {
+                session.refresh_token = Some(rotated.secret().to_owned());
+            }
+            Ok(session.to_json())
+        })())
+    }
+
+    /// Whether `theirs` (another tab's session) is this tab's sign-in (`mine`: the same
+    /// user) with newer tokens (an Entra access token or an app token obtained later), so
+    /// that this tab takes it instead of refreshing or exchanging again.
+    #[wasm_bindgen(js_name = peerIsNewer)]
+    pub fn peer_is_newer(&self, mine: &str, theirs: &str) -> bool {
+        let (Ok(mine), Ok(theirs)) = (Session::read(Some(mine)), Session::read(Some(theirs)))
+        else {
+            return false;
+        };
+        let app_expiry = |s: &Session| {
+            s.obo
+                .as_ref()
+                .and_then(|o| o.get("expiresAt"))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        mine.subject() == theirs.subject()
+            && mine.claim("tid") == theirs.claim("tid")
+            && (theirs.access_obtained_at > mine.access_obtained_at
+                || app_expiry(&theirs) > app_expiry(&mine))
+    }
+
+    /// `{"returnTo", "appState"}` of a pending login, for `handleRedirect()` to hand back.
+    #[wasm_bindgen(js_name = loginReturn)]
+    pub fn login_return(&self, pending: &str) -> Thrown<String> {
+        thrown(login::login_return(pending))
     }
 
     /// Reads the refresh's answer into a [`Grant`] for `session`. A dead refresh token

@@ -4,7 +4,8 @@
 //!
 //! Record, JSON: `access_token`, `access_expires_at`, `access_obtained_at` (Unix seconds),
 //! `refresh_token` (or null), `id_token`, `account` (an `Account`), `obo` (an `OboResult`
-//! or null).
+//! or null), `resources` (tokens for other scope sets: scope key → `{access_token,
+//! expires_at, obtained_at}`).
 
 use wasm_bindgen::prelude::*;
 
@@ -52,9 +53,7 @@ export interface OboResult {
 }
 "#;
 
-/// Refresh when less than this is left of the access token's life (MSAL uses the same five
-/// minutes), or half its lifetime for tokens shorter than ten minutes.
-const REFRESH_MARGIN_SECS: u64 = 300;
+use crate::entra::renewal::needs_renewal;
 
 /// A signed-in user's tokens and the account their ID token proved.
 #[derive(Debug, Clone)]
@@ -69,6 +68,16 @@ pub struct Session {
     pub account: Map,
     /// An `OboResult` object, once exchanged.
     pub obo: Option<Map>,
+    /// Access tokens for other scope sets (other resources), by [`scope_key`].
+    pub resources: Map,
+}
+
+/// The key of a scope set: its scopes sorted, space-separated (the order an app lists
+/// them in does not make another token).
+pub fn scope_key(scopes: &crate::entra::Scopes) -> String {
+    let mut list: Vec<&str> = scopes.iter().collect();
+    list.sort_unstable();
+    list.join(" ")
 }
 
 /// The `Account` view of a verified ID token's claims.
@@ -152,6 +161,7 @@ impl Session {
             id_token: string("id_token")?,
             account: object("account")?,
             obo: object("obo"),
+            resources: object("resources").unwrap_or_default(),
         })
     }
 
@@ -169,6 +179,7 @@ impl Session {
         };
         record
             .optional("refresh_token", self.refresh_token.as_deref())
+            .object("resources", &self.resources)
             .finish()
     }
 
@@ -188,13 +199,50 @@ impl Session {
             .unwrap_or_default()
     }
 
-    /// Whether the access token still has more than the refresh margin to live.
-    pub fn is_fresh(&self, now: u64) -> bool {
-        let lifetime = self
-            .access_expires_at
-            .saturating_sub(self.access_obtained_at);
-        let margin = REFRESH_MARGIN_SECS.min(lifetime / 2);
-        now.saturating_add(margin) < self.access_expires_at
+    /// Whether the access token still has more than the renewal margin to live.
+    pub fn is_fresh(&self, now: u64, margin: u64) -> bool {
+        !needs_renewal(self.access_obtained_at, self.access_expires_at, now, margin)
+    }
+
+    /// The app token (the OBO answer's `accessToken`) while it has more than the margin to
+    /// live, else `None` (none yet, or due for renewal).
+    pub fn fresh_app_token(&self, now: u64, margin: u64) -> Option<&str> {
+        let obo = self.obo.as_ref()?;
+        let expires_at = obo.get("expiresAt")?.as_u64()?;
+        let obtained_at = expires_at.saturating_sub(obo.get("expiresIn")?.as_u64()?);
+        if needs_renewal(obtained_at, expires_at, now, margin) {
+            return None;
+        }
+        obo.get("accessToken")?.as_str().filter(|t| !t.is_empty())
+    }
+
+    /// The access token kept for the scope set `key` while it has more than the margin to
+    /// live.
+    pub fn fresh_resource_token(&self, key: &str, now: u64, margin: u64) -> Option<&str> {
+        let Some(Value::Object(token)) = self.resources.get(key) else {
+            return None;
+        };
+        let expires_at = token.get("expires_at")?.as_u64()?;
+        let obtained_at = token.get("obtained_at")?.as_u64()?;
+        if needs_renewal(obtained_at, expires_at, now, margin) {
+            return None;
+        }
+        token.get("access_token")?.as_str()
+    }
+
+    /// Keeps `access_token` for the scope set `key`, obtained at `now`.
+    pub fn keep_resource_token(
+        &mut self,
+        key: &str,
+        access_token: &str,
+        now: u64,
+        expires_at: u64,
+    ) {
+        let mut token = Map::new();
+        token.insert("access_token", json::string(access_token));
+        token.insert("expires_at", json::number(expires_at));
+        token.insert("obtained_at", json::number(now));
+        self.resources.insert(key, Value::Object(token));
     }
 }
 

@@ -21,6 +21,9 @@ pub fn deny(
         // carries no data of origin's). `*` is never honoured for credentialed requests,
         // so a page can read only the denies of requests it made without cookies.
         let _ = h.set("access-control-allow-origin", "*");
+        // And why in machine terms: a browser client renews its token on `invalid_token`
+        // only if it may read the challenge (CORS hides other headers).
+        let _ = h.set("access-control-expose-headers", "www-authenticate");
         if let Some(challenge) = www_authenticate {
             let _ = h.set("www-authenticate", challenge);
         }
