@@ -66,6 +66,17 @@ impl EdgeGate {
         }
     }
 
+    /// The configuration error as `"<code>: <message>"` (the message starts with the
+    /// setting's name), or `None` when the settings are valid. For launchers that refuse to
+    /// start a misconfigured gate (`worker/workerd/start.mjs`) rather than serve 500s.
+    #[wasm_bindgen(js_name = configError)]
+    pub fn config_error(&self) -> Option<String> {
+        self.inner
+            .as_ref()
+            .err()
+            .map(|error| format!("{}: {}", error.code().as_str(), error.message()))
+    }
+
     /// Counters as JSON, for tests and operators: requests, verifications, token cache hits,
     /// key fetches.
     pub fn stats(&self) -> String {
