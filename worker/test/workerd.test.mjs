@@ -197,3 +197,24 @@ test('workerd: the key fetched once serves later requests (the isolate\'s cache;
   }
   assert.equal(keys.requests.filter((r) => r.url === `/${signer.kid}`).length, 1);
 });
+
+test('workerd: a 403 for a browser navigation is a page a person understands; API clients keep the JSON', async () => {
+  const token = await mintAlb(signer, { claims: { groups: ['SG-StackFlow-ReadOnly'] } });
+  const chrome = 'text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8';
+  const page = await get('/admin/users', { 'x-amzn-oidc-data': token, accept: chrome });
+  assert.equal(page.status, 403);
+  assert.match(page.headers.get('content-type'), /^text\/html/);
+  assert.equal(page.headers.get('x-auth-error'), 'role_denied');
+  const html = await page.text();
+  assert.match(html, /You don't have access to this page/);
+  assert.match(html, /<code id="deny-code">role_denied<\/code>/);
+  for (const accept of ['application/json', '*/*', undefined]) {
+    const api = await get('/admin/users', { 'x-amzn-oidc-data': token, ...(accept ? { accept } : {}) });
+    assert.equal(api.status, 403);
+    assert.equal((await api.json()).error, 'role_denied', `accept ${accept}`);
+  }
+  // A 401 stays JSON even for a browser.
+  const missing = await get('/admin/users', { accept: chrome });
+  assert.equal(missing.status, 401);
+  assert.equal((await missing.json()).error, 'missing_credential');
+});

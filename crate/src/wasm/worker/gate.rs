@@ -23,6 +23,7 @@ use web_sys::Request;
 
 use super::config::GateConfig;
 use super::credential::Credentials;
+use super::deny_page::{deny_page, wants_page};
 use super::forward::origin_request;
 use super::head::RequestHead;
 use super::keys::KeyStore;
@@ -404,6 +405,14 @@ impl Gate {
                 status,
                 error,
                 www_authenticate,
+            } if status == 403 && wants_page(&head.method, accept(request).as_deref()) => {
+                bump(&self.stats.denied);
+                resolved(deny_page(status, &error, www_authenticate.as_deref()).into())
+            }
+            Decision::Deny {
+                status,
+                error,
+                www_authenticate,
             } => self.denied(status, &error, www_authenticate.as_deref()),
         }
     }
@@ -437,6 +446,11 @@ impl Gate {
         let retry_after = self.config.tuning.negative_ttl_secs;
         resolved(deny(status, error, www_authenticate, retry_after).into())
     }
+}
+
+/// The request's `Accept` header (for [`wants_page`]).
+fn accept(request: &Request) -> Option<String> {
+    request.headers().get("accept").ok().flatten()
 }
 
 /// The deny for a verification whose state is gone (cannot happen while the gate lives).

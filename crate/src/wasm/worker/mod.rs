@@ -12,11 +12,13 @@
 //! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
 //! - [`forward`]: header stripping and the origin request;
 //! - [`respond`] and [`logout`]: the answers the worker makes itself;
+//! - [`deny_page`]: the HTML 403 for a browser navigation (API clients keep the JSON);
 //! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
 //! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
 
 mod config;
 mod credential;
+mod deny_page;
 mod env;
 mod forward;
 mod gate;
