@@ -22,6 +22,7 @@ import { ALB_ARN, startAlb } from './alb.mjs';
 import { POLICY, startEdge } from './edge.mjs';
 import { startOrigin } from './origin.mjs';
 import { startProvider } from './provider.mjs';
+import { seed000App, startSeed000 } from './seed000.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -157,7 +158,10 @@ export async function startStack({
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'entra-edge-auth-stack-'));
   closers.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
-    const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, log });
+    // Seed 000: the ALB's app registration, signed in through the ALB listener stand-in.
+    const albListenerPort = ports.albListener ?? 47070;
+    const albApp = seed000App({ listenerPort: albListenerPort });
+    const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, albApp, log });
     closers.push(() => provider.close());
 
     const configPath = path.join(dir, 'obo-config.json');
@@ -201,6 +205,9 @@ export async function startStack({
     });
     closers.push(() => edge.close());
 
+    const seed000 = await startSeed000({ provider, alb, albApp, listenerPort: albListenerPort, workerDir, log });
+    closers.push(() => seed000.close());
+
     const demoConfig = {
       name: 'Local stack',
       tenantId: TENANT_ID,
@@ -233,7 +240,9 @@ export async function startStack({
         edge: edge.url,
         origin: origin.url,
         alb: alb.url,
+        seed000: `${seed000.url}/`,
       },
+      seed000,
       demoConfig,
       obo,
       origin,
@@ -265,6 +274,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 
   An ALB-style request through the worker:
     curl -s -H "x-amzn-oidc-data: $(curl -s -d '{"sub":"alb-user","groups":["SG-StackFlow-Agents"]}' ${stack.urls.alb}/sign)" ${stack.urls.edge}/api/tickets
+
+  Seed 000 (sign in through the ALB listener, self-hosted gate): ${stack.urls.seed000}
 
   Demo: ${stack.urls.demo}
 
