@@ -169,6 +169,25 @@ describe('seed 000 through the ALB', () => {
     }
   });
 
+  test('the demo page links "Sign in through the ALB (seed 000)", which leads through the ALB to the app', async () => {
+    const chrome = await h.browser();
+    try {
+      const page = await chrome.page();
+      await page.goto(stack.urls.demo);
+      assert.equal((await page.textContent('#sign-in-alb')).trim(), 'Sign in through the ALB (seed 000)');
+      await Promise.all([page.waitForNavigation(h.WAIT), page.click('#sign-in-alb')]);
+      await page.waitForSelector('#username', h.WAIT);
+      await page.fill('#username', user('ada.agent').username);
+      await page.fill('#password', h.DEMO_PASSWORD);
+      await Promise.all([page.waitForNavigation(h.WAIT), page.click('#sign-in')]);
+      await page.waitForSelector('#x-auth-sub', h.WAIT);
+      assert.ok(page.url().startsWith(`${seed.url}/`), page.url());
+      assert.equal(await page.textContent('#x-auth-source'), 'alb');
+    } finally {
+      await chrome.close();
+    }
+  });
+
   test('a request straight to the gate\'s port (bypassing the ALB) with a forged token is refused', async () => {
     const mark = seed.app.requests.length;
     const [header, , signature] = stack.alb.mint({ sub: 'x' }, { client: ALB_APP_ID }).split('.');

@@ -41,8 +41,9 @@ const MIME = {
 };
 
 /** Serves `root` read-only, and each `mounts` prefix from its own folder (the Vite example's
- * build under `/app/`); `/demo/config.json` is the local stack's demo configuration. */
-function startStatic({ port, root, mounts = {}, demoConfig }) {
+ * build under `/app/`); `/demo/config.json` is the local stack's demo configuration;
+ * `redirects` maps paths to other URLs (the demo page's link to seed 000's ALB). */
+function startStatic({ port, root, mounts = {}, demoConfig, redirects = {} }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -51,6 +52,10 @@ function startStatic({ port, root, mounts = {}, demoConfig }) {
     }
     if (url.pathname === '/') {
       res.writeHead(302, { Location: '/demo/' }).end();
+      return;
+    }
+    if (Object.hasOwn(redirects, url.pathname)) {
+      res.writeHead(302, { Location: redirects[url.pathname] }).end();
       return;
     }
     if (url.pathname === '/demo/config.json') {
@@ -227,6 +232,7 @@ export async function startStack({
       // Built by tests/browser/bundler.test.mjs (not by the demo): 404 until then.
       mounts: { '/app/': path.join(repo, 'tests/bundler/dist') },
       demoConfig,
+      redirects: { '/seed000': `${seed000.url}/` },
     });
     closers.push(() => web.close());
 
