@@ -197,7 +197,7 @@ impl Gate {
     /// `Some(Err)` when the token is refused before any signature check.
     fn start_verify(&self, key: &CacheKey) -> Option<Result<(SignatureJob, Promise)>> {
         let pending = match self
-            .verifier(key.kind())
+            .verifier(key)
             .and_then(|verifier| verifier.precheck(key.token()))
         {
             Ok(pending) => pending,
@@ -339,17 +339,23 @@ impl Gate {
     /// claims as of now, then roles. The result goes into the verified-token cache.
     async fn verify(&self, cache_key: CacheKey, ctx: &JsValue) -> Result<Identity> {
         bump(&self.stats.verifications);
-        let pending = self
-            .verifier(cache_key.kind())?
-            .precheck(cache_key.token())?;
+        let pending = self.verifier(&cache_key)?.precheck(cache_key.token())?;
         let key = self.keys.resolve(pending.key_ref(), ctx).await?;
         let signed = webcrypto::verify_job(pending.signature_job(&key)?).await?;
         self.identify(cache_key, signed)
     }
 
-    /// The verifier for a credential kind; a kind this worker has no settings for is refused.
-    fn verifier(&self, kind: CredentialKind) -> Result<&dyn TokenVerifier> {
-        match kind {
+    /// The verifier for a credential; a kind this worker has no settings for is refused. A
+    /// Bearer token whose `iss` is Entra's goes to the Entra verifier (see `entra_access`).
+    fn verifier(&self, key: &CacheKey) -> Result<&dyn TokenVerifier> {
+        let entra = (key.kind() == CredentialKind::Bearer)
+            .then_some(self.config.entra.as_ref())
+            .flatten()
+            .and_then(|entra| entra.verifier_for(key.token()));
+        if let Some(entra) = entra {
+            return Ok(entra);
+        }
+        match key.kind() {
             CredentialKind::Alb => self
                 .config
                 .alb
@@ -378,7 +384,7 @@ impl Gate {
     /// After the signature: the claims as of now, then roles; the identity goes into the
     /// verified-token cache.
     fn identify(&self, cache_key: CacheKey, signed: SignedToken) -> Result<Identity> {
-        let verifier = self.verifier(cache_key.kind())?;
+        let verifier = self.verifier(&cache_key)?;
         let now = now_secs();
         let verified = verifier.validate(signed, now)?;
         let roles = collect_roles(&verified.claims, &self.config.roles);

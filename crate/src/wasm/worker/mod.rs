@@ -8,6 +8,7 @@
 //! - [`gate`]: the per-request flow (logout, public routes, credential, verify, policy);
 //! - [`head`]: what the gate reads of a request (URL, method, header names, credentials);
 //! - [`credential`]: which token the request carries;
+//! - [`entra_access`]: Entra access tokens as Bearer (told from Cognito's by `iss`);
 //! - [`keys`]: fetches for the core's key cache (Cache API, one in flight per URL, deadline);
 //! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
 //! - [`forward`]: header stripping and the origin request;
@@ -19,6 +20,7 @@
 mod config;
 mod credential;
 mod deny_page;
+mod entra_access;
 mod env;
 mod forward;
 mod gate;
