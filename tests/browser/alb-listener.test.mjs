@@ -198,3 +198,66 @@ test('Graph\'s userinfo answers a Graph token only: the app\'s API token is refu
   const none = await fetch(`${stack.urls.provider}${GRAPH_USERINFO_PATH}`);
   assert.equal(none.status, 401);
 });
+
+/** Code flow for the ALB's app straight against the provider (as a script holding the
+ * secret would), for `scope`; returns the token response. */
+async function tokensFor(username, scope) {
+  const c = client();
+  const authorize = new URL(`${stack.urls.provider}/${TENANT_ID}/oauth2/v2.0/authorize`);
+  authorize.search = new URLSearchParams({
+    client_id: ALB_APP_ID, response_type: 'code', scope, redirect_uri: `${seed.url}/oauth2/idpresponse`,
+    state: crypto.randomBytes(16).toString('hex'), nonce: crypto.randomBytes(16).toString('hex'),
+  }).toString();
+  let r = await c.send(authorize.href);
+  while (r.status >= 300 && r.status < 400) r = await c.send(new URL(r.headers.get('location'), authorize).href);
+  const action = /action="([^"]+)" id="login"/.exec(await r.text())[1];
+  r = await c.send(new URL(action, authorize).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username, password: h.DEMO_PASSWORD }).toString(),
+  });
+  let location = r.headers.get('location');
+  while (!location.startsWith(seed.url)) {
+    r = await c.send(new URL(location, authorize).href);
+    location = r.headers.get('location');
+  }
+  const code = new URL(location).searchParams.get('code');
+  const token = await fetch(`${stack.urls.provider}/${TENANT_ID}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code', code, redirect_uri: `${seed.url}/oauth2/idpresponse`,
+      client_id: ALB_APP_ID, client_secret: seed.listener.secretForTests,
+    }),
+  });
+  assert.equal(token.status, 200);
+  return token.json();
+}
+
+test('the provider\'s access token for the app\'s own API verifies at the gate as Bearer: groups give roles; its Graph token is refused with graph_token', async () => {
+  const api = await tokensFor('alice.admin@stackflow.test', `openid profile email api://${ALB_APP_ID}/access_as_user`);
+  const [, payload] = api.access_token.split('.');
+  const claims = decode(payload);
+  assert.equal(claims.aud, ALB_APP_ID);
+  assert.ok(claims.groups.includes('SG-StackFlow-Admins'));
+  // Pairwise per application: the API token's sub is the ID token's (same app), not the oid.
+  assert.equal(claims.sub, decode(api.id_token.split('.')[1]).sub);
+  assert.notEqual(claims.sub, claims.oid);
+  const mark = seed.app.requests.length;
+  const admin = await fetch(`${seed.gate.url}/admin/`, { headers: { authorization: `Bearer ${api.access_token}` } });
+  assert.equal(admin.status, 200, await admin.clone().text());
+  const got = seed.app.requests.slice(mark).find((r) => r.path === '/admin/').headers;
+  assert.equal(got['x-auth-source'], 'entra');
+  assert.equal(got['x-auth-roles'], 'super_admin');
+  assert.equal(got['x-auth-sub'], claims.sub);
+  // Rob's API token: a member, no admin role.
+  const rob = await tokensFor('rob.reader@stackflow.test', `openid api://${ALB_APP_ID}/access_as_user`);
+  const denied = await fetch(`${seed.gate.url}/admin/`, { headers: { authorization: `Bearer ${rob.access_token}` } });
+  assert.equal(denied.status, 403);
+  assert.equal((await denied.json()).error, 'role_denied');
+  // A Graph token from the same app.
+  const graph = await tokensFor('alice.admin@stackflow.test', RULE_SCOPE);
+  const refused = await fetch(`${seed.gate.url}/gifts`, { headers: { authorization: `Bearer ${graph.access_token}` } });
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).error, 'graph_token');
+});

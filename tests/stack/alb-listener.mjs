@@ -222,6 +222,8 @@ export async function startAlbListener({
     url: self,
     counts,
     settings,
+    /** The rule's client secret, for tests that play another client of the same app. */
+    secretForTests: idp.clientSecret,
     close: () => new Promise((r) => { server.closeAllConnections?.(); server.close(r); }),
   };
 }

@@ -100,6 +100,8 @@ export async function startSeed000({ provider, alb, albApp, listenerPort, worker
       ALB_ISSUER: provider.issuer,
       ENTRA_TENANT_ID: TENANT_ID,
       ENTRA_AUTHORITY: provider.origin,
+      // The app's own API: its access tokens as Bearer (scripts, or a SPA of the same app).
+      ENTRA_AUDIENCES: `api://${albApp.clientId},${albApp.clientId}`,
       LOGOUT_REDIRECT_URI: `${listenerUrl}/`,
     }, { log: (line) => log(`[gate] ${line}`) });
     closers.push(() => gate.stop());
