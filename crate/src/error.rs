@@ -85,6 +85,8 @@ error_codes! {
     NonceMismatch => "nonce_mismatch", 401;
     /// Cognito `token_use` is not one of the accepted kinds.
     TokenUseMismatch => "token_use_mismatch", 401;
+    /// A Microsoft Graph access token (a `nonce` in its header): only Graph can verify it.
+    GraphToken => "graph_token", 401;
 
     // --- route policy ---
     /// A protected route was called without a credential.

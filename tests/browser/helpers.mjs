@@ -24,6 +24,7 @@ export const PORTS = {
   edge: Number(process.env.TEST_EDGE_PORT ?? 47140),
   origin: Number(process.env.TEST_ORIGIN_PORT ?? 47150),
   alb: Number(process.env.TEST_ALB_PORT ?? 47160),
+  albListener: Number(process.env.TEST_ALB_LISTENER_PORT ?? 47170),
 };
 
 /** Bounded waits: long enough for a loaded 2-core machine, never unbounded. */

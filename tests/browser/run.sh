@@ -5,7 +5,9 @@
 #    stack, with Node's test runner: sign-in for each demo user, bad callbacks, OBO
 #    failures, refresh, logout, and the whole chain through the edge worker under workerd
 #    to the origin API, ALB-style requests included (tests/browser/*.test.mjs),
-#    and the package README's Vite example built with Vite (tests/bundler);
+#    the package README's Vite example built with Vite (tests/bundler), and seed 000:
+#    the ALB listener stand-in signing users in, in front of the self-hosted workerd gate
+#    (alb-listener.test.mjs, seed000.test.mjs);
 #    then the MSAL.js comparison benchmark once, as a check that it still runs (tests/compare);
 # 2. wasm-bindgen-test in headless Chromium: PKCE from crypto.getRandomValues and the
 #    WebCrypto backend against Project Wycheproof (tests/browser/wasm).
@@ -41,7 +43,7 @@ export OBO_BIN="$PWD/target/debug/local-obo-service"
 status=0
 echo "== end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
-(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs) \
+(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
   || status=1
 
 echo "== the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"

@@ -28,11 +28,12 @@ export async function startAlb({ port, issuer, clientId, log = () => {} }) {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const pem = publicKey.export({ type: 'spki', format: 'pem' });
 
-  /** An `x-amzn-oidc-data` token for `claims` (`exp` defaults to two minutes, as ALB's). */
-  function mint(claims, { ttl = 120 } = {}) {
+  /** An `x-amzn-oidc-data` token for `claims` (`exp` defaults to two minutes, as ALB's).
+   * `client` and `iss` default to the ones given at start (alb-listener.mjs passes its rule's). */
+  function mint(claims, { ttl = 120, client = clientId, issuer: iss = issuer } = {}) {
     const exp = Math.floor(Date.now() / 1000) + ttl;
-    const header = { typ: 'JWT', kid, alg: 'ES256', iss: issuer, client: clientId, signer: ALB_ARN, exp };
-    const input = `${padded(JSON.stringify(header))}.${padded(JSON.stringify({ exp, iss: issuer, ...claims }))}`;
+    const header = { typ: 'JWT', kid, alg: 'ES256', iss, client, signer: ALB_ARN, exp };
+    const input = `${padded(JSON.stringify(header))}.${padded(JSON.stringify({ exp, iss, ...claims }))}`;
     const signature = crypto.sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
     return `${input}.${padded(signature)}`;
   }

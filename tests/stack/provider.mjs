@@ -16,6 +16,7 @@ import Provider from 'oidc-provider';
 
 import { API_APP_ID, API_SCOPE, DEMO_PASSWORD, GRAPH_RESOURCE, GRAPH_SCOPE, SPA_CLIENT_ID, TENANT_ID, USERS } from './config.mjs';
 import { loginPage, logoutPage, errorPage, signedOutPage } from './pages.mjs';
+import { GRAPH_USERINFO_PATH } from './alb-app.mjs';
 
 const SCP = 'access_as_user';
 
@@ -51,8 +52,9 @@ async function readForm(req) {
  * (`${webOrigin}/app/`, tests/bundler).
  */
 /** `extraRedirectPaths`: more redirect (and post-logout) paths on `webOrigin` to register,
- *  e.g. the MSAL.js comparison's two apps (tests/compare). */
-export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, extraRedirectPaths = [], log = () => {} }) {
+ *  e.g. the MSAL.js comparison's two apps (tests/compare). `albApp`: the ALB's app
+ *  registration (seed 000, alb-app.mjs), when the stack has an ALB. */
+export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, extraRedirectPaths = [], albApp = null, log = () => {} }) {
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}/${TENANT_ID}/v2.0`;
   const t = `/${TENANT_ID}`;
@@ -78,7 +80,10 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
         post_logout_redirect_uris: [`${webOrigin}/demo/`, `${webOrigin}/demo/index.html`, `${webOrigin}/app/`,
           ...extraRedirectPaths.map((p) => `${webOrigin}${p}`)],
       },
+      // The ALB's app registration (seed 000, alb-app.mjs), when the stack has an ALB.
+      ...(albApp ? [albApp.client] : []),
     ],
+    ...albAppSubjects(albApp),
     jwks: { keys: [signingKey] },
     routes: {
       authorization: `${t}/oauth2/v2.0/authorize`,
@@ -119,9 +124,9 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
         enabled: true,
         // Entra picks the audience from the scope (`api://<app id>/access_as_user`), not a
         // `resource` parameter, so every request gets the API as its resource.
-        defaultResource: async () => `api://${API_APP_ID}`,
+        defaultResource: async (ctx, client) => albAppResource(albApp, ctx, client) ?? `api://${API_APP_ID}`,
         useGrantedResource: async () => true,
-        getResourceServerInfo: async () => ({
+        getResourceServerInfo: async (_ctx, resource) => albApp?.resourceServerInfo(resource, accessTokenTtl) ?? ({
           scope: `${API_SCOPE} ${SCP}`,
           audience: API_APP_ID,
           accessTokenTTL: accessTokenTtl,
@@ -134,8 +139,9 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
       if (token.kind !== 'AccessToken') return undefined;
       const user = findUser(token.accountId);
       // Entra's delegated access tokens name the client in `azp` and the scope in `scp`.
-      return user ? { ...userClaims(user), scp: SCP, azp: token.clientId, ...stepUp.claimsFor(token.grantId) } : undefined;
+      return user ? { ...userClaims(user), ...albAppGroups(albApp, token.clientId, user), scp: SCP, azp: token.clientId, ...stepUp.claimsFor(token.grantId) } : undefined;
     },
+    formats: { customizers: { jwt: async (_ctx, token, jwt) => { albApp?.customizeJwt(token, jwt); return jwt; } } },
     // First-party app: consent is granted with the login, as an admin would have granted it.
     async loadExistingGrant(ctx) {
       const grantId = ctx.oidc.result?.consent?.grantId || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
@@ -179,6 +185,11 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
         ctx.querystring = query.toString();
       }
     }
+    if (albApp && ctx.path === `${t}/oauth2/v2.0/logout`) albAppEndSession(albApp, ctx);
+    if (albApp && ctx.path === GRAPH_USERINFO_PATH) {
+      await albApp.userinfo(ctx, { issuer, publicJwks: publicJwks(signingKey), findUser });
+      return;
+    }
     if (ctx.path.startsWith(`${t}/login/`)) {
       await interaction(ctx);
       return;
@@ -215,12 +226,21 @@ export async function startProvider({ port, webOrigin, accessTokenTtl = 3600, ex
       ctx.body = loginPage({ action: `${t}/login/${uid}`, users: USERS, password: DEMO_PASSWORD, client, error: 'Unknown user name or wrong password.', hint: form.get('username') });
       return;
     }
+    const refusal = albApp?.owns(details.params.client_id) ? albApp.assignmentRefusal(user) : null;
+    if (refusal) {
+      log(`login refused (not assigned): ${user.username}`);
+      const returnTo = await provider.interactionResult(ctx.req, ctx.res, refusal, { mergeWithLastSubmission: false });
+      ctx.status = 303;
+      ctx.redirect(returnTo);
+      return;
+    }
     log(`login: ${user.username}`);
     // A new grant every time: an earlier one may belong to another user of this browser.
     const grant = new provider.Grant({ accountId: user.oid, clientId: details.params.client_id });
     grant.addOIDCScope('openid offline_access profile email');
     grant.addOIDCClaims(['sub', 'tid', 'oid', 'ver', 'name', 'preferred_username', 'groups', 'login_hint', 'email']);
     grant.addResourceScope(`api://${API_APP_ID}`, `${API_SCOPE} ${SCP}`);
+    addAlbAppResourceScopes(albApp, grant, details.params.client_id);
     const grantId = await grant.save();
     stepUp.satisfied(grantId, details.params.state);
     const returnTo = await provider.interactionResult(ctx.req, ctx.res, {
@@ -423,4 +443,49 @@ function discoveryOverride(settings) {
       ctx.body = { ...ctx.body, issuer: settings.discoveryIssuer };
     }
   };
+}
+
+// ---- The ALB's app registration (seed 000): hooks, each a no-op without `albApp` ----
+
+/** Pairwise `sub` for the ALB's app (Entra's per-application subject); public for others. */
+function albAppSubjects(albApp) {
+  if (!albApp) return {};
+  return {
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: async (_ctx, accountId, client) => (albApp.owns(client.clientId) ? albApp.pairwiseSubject(accountId) : accountId),
+  };
+}
+
+/** The ALB app's resource: its own API when the scope asks for it, else Graph. */
+function albAppResource(albApp, ctx, client) {
+  if (!albApp?.owns(client?.clientId)) return undefined;
+  const scope = ctx.oidc?.params?.scope ?? [...(ctx.oidc?.entities?.AuthorizationCode?.scopes ?? [])].join(' ');
+  return albApp.resourceFor(scope);
+}
+
+function albAppGroups(albApp, clientId, user) {
+  return albApp?.owns(clientId) ? { groups: albApp.groupsOf(user) } : {};
+}
+
+function addAlbAppResourceScopes(albApp, grant, clientId) {
+  if (!albApp?.owns(clientId)) return;
+  grant.addResourceScope(`api://${albApp.clientId}`, `${albApp.apiScope} access_as_user`);
+  grant.addResourceScope(GRAPH_RESOURCE, 'openid profile email User.Read');
+}
+
+function publicJwks(signingKey) {
+  const { kty, n, e, kid, alg, use } = signingKey;
+  return { keys: [{ kty, n, e, kid, alg, use }] };
+}
+
+/** Entra honours a registered `post_logout_redirect_uri` without `client_id` (the edge
+ * gate's /logout sends none); oidc-provider wants the client named: name the ALB's app when
+ * the URI is one of its own. */
+function albAppEndSession(albApp, ctx) {
+  const query = new URLSearchParams(ctx.querystring);
+  const uri = query.get('post_logout_redirect_uri');
+  if (ctx.method !== 'GET' || !uri || query.has('client_id') || query.has('id_token_hint')) return;
+  if (!albApp.client.post_logout_redirect_uris.includes(uri)) return;
+  query.set('client_id', albApp.clientId);
+  ctx.querystring = query.toString();
 }

@@ -22,6 +22,7 @@ import { ALB_ARN, startAlb } from './alb.mjs';
 import { POLICY, startEdge } from './edge.mjs';
 import { startOrigin } from './origin.mjs';
 import { startProvider } from './provider.mjs';
+import { seed000App, startSeed000 } from './seed000.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -40,8 +41,9 @@ const MIME = {
 };
 
 /** Serves `root` read-only, and each `mounts` prefix from its own folder (the Vite example's
- * build under `/app/`); `/demo/config.json` is the local stack's demo configuration. */
-function startStatic({ port, root, mounts = {}, demoConfig }) {
+ * build under `/app/`); `/demo/config.json` is the local stack's demo configuration;
+ * `redirects` maps paths to other URLs (the demo page's link to seed 000's ALB). */
+function startStatic({ port, root, mounts = {}, demoConfig, redirects = {} }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -50,6 +52,10 @@ function startStatic({ port, root, mounts = {}, demoConfig }) {
     }
     if (url.pathname === '/') {
       res.writeHead(302, { Location: '/demo/' }).end();
+      return;
+    }
+    if (Object.hasOwn(redirects, url.pathname)) {
+      res.writeHead(302, { Location: redirects[url.pathname] }).end();
       return;
     }
     if (url.pathname === '/demo/config.json') {
@@ -166,7 +172,10 @@ export async function startStack({
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'entra-edge-auth-stack-'));
   closers.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
-    const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, log });
+    // Seed 000: the ALB's app registration, signed in through the ALB listener stand-in.
+    const albListenerPort = ports.albListener ?? 47070;
+    const albApp = seed000App({ listenerPort: albListenerPort });
+    const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, albApp, log });
     closers.push(() => provider.close());
 
     const configPath = path.join(dir, 'obo-config.json');
@@ -212,6 +221,9 @@ export async function startStack({
     });
     closers.push(() => edge.close());
 
+    const seed000 = await startSeed000({ provider, alb, albApp, listenerPort: albListenerPort, workerDir, log });
+    closers.push(() => seed000.close());
+
     const demoConfig = {
       name: 'Local stack',
       tenantId: TENANT_ID,
@@ -235,6 +247,7 @@ export async function startStack({
       // Built by tests/browser/bundler.test.mjs (not by the demo): 404 until then.
       mounts: { '/app/': path.join(repo, 'tests/bundler/dist') },
       demoConfig,
+      redirects: { '/seed000': `${seed000.url}/` },
     });
     closers.push(() => web.close());
 
@@ -248,7 +261,9 @@ export async function startStack({
         edge: edge.url,
         origin: origin.url,
         alb: alb.url,
+        seed000: `${seed000.url}/`,
       },
+      seed000,
       demoConfig,
       provider,
       obo,
@@ -283,6 +298,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
 
   An ALB-style request through the worker:
     curl -s -H "x-amzn-oidc-data: $(curl -s -d '{"sub":"alb-user","groups":["SG-StackFlow-Agents"]}' ${stack.urls.alb}/sign)" ${stack.urls.edge}/api/tickets
+
+  Seed 000 (sign in through the ALB listener, self-hosted gate): ${stack.urls.seed000}
 
   Demo: ${stack.urls.demo}
 

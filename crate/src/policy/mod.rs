@@ -23,7 +23,8 @@
 //! | `match` | no | `"exact"` (default) or `"prefix"`. A prefix matches whole segments: `/admin` matches `/admin` and `/admin/x`, not `/administrator`; `/admin/` matches `/admin/x` but not `/admin`; `/` matches every path |
 //! | `methods` | no | HTTP methods the rule applies to (upper-cased, must be tokens, RFC 9110 §9.1); absent = every method. `GET` does not imply `HEAD` |
 //! | `public` | no | `true`: anyone passes, credentials are not looked at. A public rule carries no `roles` or `sources` |
-//! | `roles` | unless public | non-empty; the caller needs **any one** of them (see [`crate::roles`]) |
+//! | `roles` | unless public or `authenticated` | non-empty; the caller needs **any one** of them (see [`crate::roles`]) |
+//! | `authenticated` | no | `true`: any verified user passes, whatever their roles (for an identity provider that already gates who may sign in, such as Entra with user assignment required); carries no `roles`, may carry `sources` |
 //! | `sources` | no | token sources accepted: `alb`, `cognito_access`, `cognito_id`, `entra` (default: all four) |
 //!
 //! Rules are tried in order and the **first match wins**; a rule with `methods` only matches
@@ -84,9 +85,12 @@
 //!    `conflicting_credentials`. Both verified with one subject → the effective roles are
 //!    those both grant, and both sources must be accepted;
 //! 6. a source the rule does not accept → 401 `source_not_accepted`;
-//! 7. none of the rule's roles → 403 `role_denied`, `Bearer error="insufficient_scope"`;
+//! 7. none of the rule's roles → 403 `role_denied`, `Bearer error="insufficient_scope"`
+//!    (a rule with `"authenticated": true` skips this step);
 //! 8. allow, with the (effective) identity.
 
+#[cfg(test)]
+mod authenticated_tests;
 mod parse;
 mod path;
 #[cfg(test)]
@@ -160,7 +164,14 @@ impl Rule {
         self.access == Access::Public
     }
 
-    /// The roles of which the caller needs one (empty for a public rule).
+    /// Whether any verified user passes (`"authenticated": true`): a protected rule that
+    /// names no role. The parser only builds one from that field.
+    pub fn admits_any_verified_user(&self) -> bool {
+        matches!(&self.access, Access::Roles { roles, .. } if roles.is_empty())
+    }
+
+    /// The roles of which the caller needs one (empty for a public rule and for a rule
+    /// admitting any verified user).
     pub fn roles(&self) -> &[String] {
         match &self.access {
             Access::Public => &[],
@@ -510,6 +521,9 @@ fn check_sources(rule: &Rule, sources: &[TokenSource]) -> Result<()> {
 
 /// Step 7: any one of the rule's roles.
 fn check_roles(rule: &Rule, identity: &Identity) -> Result<()> {
+    if rule.admits_any_verified_user() {
+        return Ok(());
+    }
     if identity.roles.iter().any(|r| rule.roles().contains(r)) {
         return Ok(());
     }

@@ -50,6 +50,8 @@ struct RawRule {
     public: Option<bool>,
     #[serde(default, deserialize_with = "de_roles")]
     roles: Option<Strings>,
+    #[serde(default, deserialize_with = "de_authenticated")]
+    authenticated: Option<bool>,
     #[serde(default, deserialize_with = "de_sources")]
     sources: Option<Strings>,
 }
@@ -86,6 +88,11 @@ fn de_public<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<bool
 }
 fn de_roles<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Strings>, D::Error> {
     named(".roles", d).map(Some)
+}
+fn de_authenticated<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<bool>, D::Error> {
+    named(".authenticated", d).map(Some)
 }
 fn de_sources<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Strings>, D::Error> {
     named(".sources", d).map(Some)
@@ -199,13 +206,29 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
                 "a public rule looks at no token and must not carry sources".to_owned(),
             ));
         }
+        if raw.authenticated == Some(true) {
+            return Err(err(
+                "authenticated",
+                "a rule is either public or for verified users, not both".to_owned(),
+            ));
+        }
         Access::Public
     } else {
         let roles = match raw.roles {
+            // Any verified user: the identity provider's own gate (Entra's user assignment)
+            // already decided who may sign in, so no role is asked for.
+            None if raw.authenticated == Some(true) => Vec::new(),
+            Some(_) if raw.authenticated == Some(true) => {
+                return Err(err(
+                    "roles",
+                    "a rule for any verified user (\"authenticated\": true) must not carry roles"
+                        .to_owned(),
+                ))
+            }
             None => {
                 return Err(err(
                     "roles",
-                    "required unless the rule is public (\"public\": true)".to_owned(),
+                    "required unless the rule is public (\"public\": true) or for any verified user (\"authenticated\": true)".to_owned(),
                 ))
             }
             Some(Strings(roles)) if roles.is_empty() => {

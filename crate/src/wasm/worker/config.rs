@@ -48,6 +48,8 @@ pub struct GateConfig {
     pub origin: String,
     pub alb: Option<AlbVerifier>,
     pub cognito: Option<CognitoVerifier>,
+    /// Entra access tokens as Bearer (`ENTRA_AUDIENCES`; see `entra_access`).
+    pub entra: Option<super::entra_access::EntraAccess>,
     pub roles: RoleMapping,
     pub policy: Policy,
     pub tuning: Tuning,
@@ -96,7 +98,8 @@ impl GateConfig {
 
         let alb = alb_verifier(env, tuning)?;
         let cognito = cognito_verifier(env, tuning)?;
-        if alb.is_none() && cognito.is_none() {
+        let entra = super::entra_access::from_env(env, tuning)?;
+        if alb.is_none() && cognito.is_none() && entra.is_none() {
             return Err(invalid(
                 "ALB_ARNS",
                 "and COGNITO_ISSUER are both unset: configure at least one token source",
@@ -138,6 +141,7 @@ impl GateConfig {
             origin,
             alb,
             cognito,
+            entra,
             roles,
             policy,
             tuning,

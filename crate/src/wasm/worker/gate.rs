@@ -23,6 +23,7 @@ use web_sys::Request;
 
 use super::config::GateConfig;
 use super::credential::Credentials;
+use super::deny_page::{deny_page, wants_page};
 use super::forward::origin_request;
 use super::head::RequestHead;
 use super::keys::KeyStore;
@@ -196,7 +197,7 @@ impl Gate {
     /// `Some(Err)` when the token is refused before any signature check.
     fn start_verify(&self, key: &CacheKey) -> Option<Result<(SignatureJob, Promise)>> {
         let pending = match self
-            .verifier(key.kind())
+            .verifier(key)
             .and_then(|verifier| verifier.precheck(key.token()))
         {
             Ok(pending) => pending,
@@ -370,9 +371,7 @@ impl Gate {
         ctx: &JsValue,
     ) -> Result<Identity> {
         bump(&self.stats.verifications);
-        let pending = self
-            .verifier(cache_key.kind())?
-            .precheck(cache_key.token())?;
+        let pending = self.verifier(&cache_key)?.precheck(cache_key.token())?;
         let key = self.keys.resolve(pending.key_ref(), client, ctx).await?;
         let signed = webcrypto::verify_job(pending.signature_job(&key)?).await?;
         self.identify(cache_key, signed)
@@ -388,9 +387,17 @@ impl Gate {
         (!last.is_empty()).then(|| last.to_owned())
     }
 
-    /// The verifier for a credential kind; a kind this worker has no settings for is refused.
-    fn verifier(&self, kind: CredentialKind) -> Result<&dyn TokenVerifier> {
-        match kind {
+    /// The verifier for a credential; a kind this worker has no settings for is refused. A
+    /// Bearer token whose `iss` is Entra's goes to the Entra verifier (see `entra_access`).
+    fn verifier(&self, key: &CacheKey) -> Result<&dyn TokenVerifier> {
+        let entra = (key.kind() == CredentialKind::Bearer)
+            .then_some(self.config.entra.as_ref())
+            .flatten()
+            .and_then(|entra| entra.verifier_for(key.token()));
+        if let Some(entra) = entra {
+            return Ok(entra);
+        }
+        match key.kind() {
             CredentialKind::Alb => self
                 .config
                 .alb
@@ -419,7 +426,7 @@ impl Gate {
     /// After the signature: the claims as of now, then roles; the identity goes into the
     /// verified-token cache.
     fn identify(&self, cache_key: CacheKey, signed: SignedToken) -> Result<Identity> {
-        let verifier = self.verifier(cache_key.kind())?;
+        let verifier = self.verifier(&cache_key)?;
         let now = now_secs();
         let verified = verifier.validate(signed, now)?;
         let roles = collect_roles(&verified.claims, &self.config.roles);
@@ -442,6 +449,14 @@ impl Gate {
     fn finish(&self, request: &Request, head: &RequestHead, decision: Decision) -> Promise {
         match decision {
             Decision::Allow { identity } => self.forward(request, head, identity.as_ref()),
+            Decision::Deny {
+                status,
+                error,
+                www_authenticate,
+            } if status == 403 && wants_page(&head.method, accept(request).as_deref()) => {
+                bump(&self.stats.denied);
+                resolved(deny_page(status, &error, www_authenticate.as_deref()).into())
+            }
             Decision::Deny {
                 status,
                 error,
@@ -485,6 +500,11 @@ impl Gate {
         let retry_after = self.config.tuning.negative_ttl_secs;
         resolved(deny(status, error, www_authenticate, retry_after).into())
     }
+}
+
+/// The request's `Accept` header (for [`wants_page`]).
+fn accept(request: &Request) -> Option<String> {
+    request.headers().get("accept").ok().flatten()
 }
 
 /// The deny for a verification whose state is gone (cannot happen while the gate lives).

@@ -8,16 +8,20 @@
 //! - [`gate`]: the per-request flow (logout, public routes, credential, verify, policy);
 //! - [`head`]: what the gate reads of a request (URL, method, header names, credentials);
 //! - [`credential`]: which token the request carries;
+//! - [`entra_access`]: Entra access tokens as Bearer (told from Cognito's by `iss`);
 //! - [`keys`]: fetches for the core's key cache (Cache API, one in flight per URL, deadline);
 //! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
 //! - [`strip`]: which of the client's headers may reach origin;
 //! - [`forward`]: the origin request;
 //! - [`respond`] and [`logout`]: the answers the worker makes itself;
+//! - [`deny_page`]: the HTML 403 for a browser navigation (API clients keep the JSON);
 //! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
 //! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
 
 mod config;
 mod credential;
+mod deny_page;
+mod entra_access;
 mod env;
 mod forward;
 mod gate;
@@ -66,6 +70,17 @@ impl EdgeGate {
             Ok(gate) => gate.handle(request, ctx),
             Err(error) => gate::resolved(respond::deny_error(error, 0).into()),
         }
+    }
+
+    /// The configuration error as `"<code>: <message>"` (the message starts with the
+    /// setting's name), or `None` when the settings are valid. For launchers that refuse to
+    /// start a misconfigured gate (`worker/workerd/start.mjs`) rather than serve 500s.
+    #[wasm_bindgen(js_name = configError)]
+    pub fn config_error(&self) -> Option<String> {
+        self.inner
+            .as_ref()
+            .err()
+            .map(|error| format!("{}: {}", error.code().as_str(), error.message()))
     }
 
     /// Counters as JSON, for tests and operators: requests, verifications, token cache hits,
