@@ -261,43 +261,46 @@ mod refresh_margin_tests {
             id_token: "id".into(),
             account: Map::new(),
             obo: None,
+            resources: Map::new(),
         }
     }
 
     const T: u64 = 1_800_000_000;
+    /// The default renewal margin (five minutes).
+    const M: u64 = crate::entra::renewal::DEFAULT_RENEWAL_MARGIN_SECS;
 
     #[test]
     fn an_hour_token_is_fresh_until_five_minutes_are_left() {
         let s = session(T, T + 3600);
-        assert!(s.is_fresh(T + 3600 - 301));
-        assert!(!s.is_fresh(T + 3600 - 300));
-        assert!(!s.is_fresh(T + 3600));
-        assert!(!s.is_fresh(T + 7200));
+        assert!(s.is_fresh(T + 3600 - 301, M));
+        assert!(!s.is_fresh(T + 3600 - 300, M));
+        assert!(!s.is_fresh(T + 3600, M));
+        assert!(!s.is_fresh(T + 7200, M));
     }
 
     #[test]
     fn a_ten_minute_token_has_the_full_margin() {
         let s = session(T, T + 600);
-        assert!(s.is_fresh(T + 299));
-        assert!(!s.is_fresh(T + 300));
+        assert!(s.is_fresh(T + 299, M));
+        assert!(!s.is_fresh(T + 300, M));
     }
 
     #[test]
     fn a_short_token_refreshes_at_half_its_lifetime() {
         let s = session(T, T + 120);
-        assert!(s.is_fresh(T + 59));
-        assert!(!s.is_fresh(T + 60));
+        assert!(s.is_fresh(T + 59, M));
+        assert!(!s.is_fresh(T + 60, M));
         let s = session(T, T + 3);
-        assert!(s.is_fresh(T + 1));
-        assert!(!s.is_fresh(T + 2));
+        assert!(s.is_fresh(T + 1, M));
+        assert!(!s.is_fresh(T + 2, M));
     }
 
     #[test]
     fn a_one_second_or_spent_token_is_never_fresh_at_its_expiry() {
         let s = session(T, T + 1);
-        assert!(s.is_fresh(T));
-        assert!(!s.is_fresh(T + 1));
+        assert!(s.is_fresh(T, M));
+        assert!(!s.is_fresh(T + 1, M));
         // Expiry at arrival (a bad answer): refreshed at once.
-        assert!(!session(T, T).is_fresh(T));
+        assert!(!session(T, T).is_fresh(T, M));
     }
 }
