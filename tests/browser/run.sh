@@ -17,6 +17,14 @@ cd "$(dirname "$0")/../.."
 # shellcheck source=../stack/install.sh
 source tests/stack/install.sh
 
+# Each part's wall time when it ends (tests/run.sh lists the suites' totals).
+PART=""; PART_START=$SECONDS
+part() {
+  [ -z "$PART" ] || echo "(browser: ${PART}: $((SECONDS - PART_START)) s)"
+  PART="$*"; PART_START=$SECONDS
+  [ -z "$PART" ] || echo "== $PART"
+}
+
 cleanup() {
   # The stacks live inside the test processes and stop with them; this catches anything
   # still running from this script (e.g. after Ctrl-C).
@@ -26,7 +34,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "== toolchain and packages"
+part "toolchain and packages"
 ensure_chromium
 ensure_rust_wasm
 ensure_npm www
@@ -34,28 +42,29 @@ ensure_npm tests/stack
 ensure_npm tests/browser
 ensure_npm tests/bundler
 
-echo "== build: the package, the edge worker's wasm and the local OBO service"
+part "build: the package, the edge worker's wasm and the local OBO service"
 bash www/build.sh
 ensure_worker_wasm
 cargo build --quiet -p local-obo-service
 export OBO_BIN="$PWD/target/debug/local-obo-service"
 
 status=0
-echo "== end to end (node --test, headless Chromium)"
+part "end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
 (cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
   || status=1
 
-echo "== the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"
+part "the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"
 BENCH_RUNS=1 bash tests/compare/run.sh || status=1
 
-echo "== browser adapter in headless Chromium (wasm-bindgen-test)"
+part "browser adapter in headless Chromium (wasm-bindgen-test)"
 (
   cd tests/browser/wasm
   CARGO_TARGET_DIR="$OLDPWD/target/wasm-browser-tests" \
     WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless --chrome
 ) || status=1
 
+part ""
 for shot in tests/artifacts/demo-signed-in.png tests/artifacts/demo-through-worker.png; do
   if [ -f "$shot" ]; then echo "screenshot: $shot"; fi
 done

@@ -41,7 +41,8 @@ ensure_chromium() {
 ensure_worker_wasm() {
   ensure_npm worker
   local wasm=worker/pkg/entra_edge_auth_bg.wasm
-  if [ -f "$wasm" ] && [ -z "$(find crate/src crate/Cargo.toml Cargo.lock -newer "$wasm" -print -quit)" ]; then
+  # The workspace Cargo.toml too: it holds the release profile (opt-level, LTO).
+  if [ -f "$wasm" ] && [ -z "$(find crate/src crate/Cargo.toml Cargo.toml Cargo.lock -newer "$wasm" -print -quit)" ]; then
     return 0
   fi
   (
