@@ -456,3 +456,38 @@ fn alb_header_exp_has_the_same_boundary() {
     assert_eq!(code(r), ErrorCode::TokenExpired);
     assert!(alb_at(header(NOW - SKEW + 1), alb_claims(), NOW).is_ok());
 }
+
+// ------------------------------------------------------- kid shape before any fetch
+// Mutant (found by crate/mutants.sh): `require_kid`'s guard replaced with `true`. A kid
+// becomes a cache key (and, for ALB, part of a URL): an empty, overlong or unprintable one is
+// refused before the key set is asked for; 256 printable characters still pass.
+
+#[test]
+fn jwks_kid_must_be_short_and_printable_before_any_fetch() {
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let longest = "k".repeat(256);
+    let token = rs256(
+        &signer,
+        json!({"alg": "RS256", "kid": longest}),
+        cognito_access_claims(),
+    );
+    let (result, fetched) = verify_with(&cognito_verifier(), &token, NOW, &signer.jwks(&longest));
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(fetched.len(), 1);
+    for kid in [
+        "k".repeat(257),
+        String::new(),
+        "a b".into(),
+        "k\u{7f}".into(),
+        "ké".into(),
+    ] {
+        let token = rs256(
+            &signer,
+            json!({"alg": "RS256", "kid": kid}),
+            cognito_access_claims(),
+        );
+        let (result, fetched) = verify_with(&cognito_verifier(), &token, NOW, &signer.jwks(&kid));
+        assert_eq!(code(result), ErrorCode::InvalidKid, "{kid:?}");
+        assert!(fetched.is_empty(), "{kid:?} caused a fetch");
+    }
+}
