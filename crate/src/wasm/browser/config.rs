@@ -65,7 +65,8 @@ pub struct BrowserConfig {
     pub obo_endpoint: Option<String>,
     pub post_logout_redirect_uri: Option<String>,
     pub storage: TokenStorage,
-    /// Origins (`scheme://host[:port]`, lower-case) `auth.fetch` gives the app token to.
+    /// Origins (`scheme://host[:port]`, compared ignoring ASCII case) `auth.fetch` gives the
+    /// app token to.
     pub api_origins: Vec<String>,
     /// Seconds before expiry at which tokens are renewed.
     pub renewal_margin: u64,
@@ -136,7 +137,7 @@ fn api_origins(config: &Map) -> Result<Vec<String>> {
         let bad = |why: &str| invalid(format!("apiOrigins entry {} {why}", quoted(value)));
         crate::entra::uri::check(value, crate::entra::uri::UrlRule::Endpoint).map_err(bad)?;
         match split_origin(value) {
-            Some((origin, "" | "/")) => origins.push(origin),
+            Some((origin, "" | "/")) => origins.push(origin.to_owned()),
             _ => {
                 return Err(bad(
                     "must be an origin like \"https://api.example.com\", without a path",
@@ -220,7 +221,7 @@ impl BrowserConfig {
             authority = authority.with_authority_host(&host)?;
         }
         let app_origin = split_origin(authority.redirect_uri().as_str())
-            .map(|(origin, _)| origin)
+            .map(|(origin, _)| origin.to_owned())
             .unwrap_or_default();
         Ok(BrowserConfig {
             api_origins: api_origins(&config)?,
