@@ -137,6 +137,14 @@ fn api_origins(config: &Map) -> Result<Vec<String>> {
         let bad = |why: &str| invalid(format!("apiOrigins entry {} {why}", quoted(value)));
         crate::entra::uri::check(value, crate::entra::uri::UrlRule::Endpoint).map_err(bad)?;
         match split_origin(value) {
+            // A browser's `URL.origin` drops the scheme's default port: written out, it
+            // would never match, and the API would silently get no token.
+            Some((origin, _))
+                if ends_with_ignore_case(origin, "https", ":443")
+                    || ends_with_ignore_case(origin, "http", ":80") =>
+            {
+                return Err(bad("names the default port: leave it out"))
+            }
             Some((origin, "" | "/")) => origins.push(origin.to_owned()),
             _ => {
                 return Err(bad(
@@ -146,6 +154,14 @@ fn api_origins(config: &Map) -> Result<Vec<String>> {
         }
     }
     Ok(origins)
+}
+
+/// Whether `origin` has the scheme `scheme` and ends with `port`.
+fn ends_with_ignore_case(origin: &str, scheme: &str, port: &str) -> bool {
+    origin
+        .get(..scheme.len() + 3)
+        .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{scheme}://")))
+        && origin.ends_with(port)
 }
 
 fn renewal_margin(config: &Map) -> Result<u64> {
