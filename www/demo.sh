@@ -7,6 +7,9 @@
 # in front of the origin API, the ALB stand-in and the static server on 127.0.0.1, prints
 # the URLs, and stays in the foreground until Ctrl-C. Ports: PROVIDER_PORT (47010),
 # OBO_PORT (47020), WEB_PORT (47030), EDGE_PORT (47040), ORIGIN_PORT (47050), ALB_PORT (47060).
+# Short lifetimes to watch renewals (step 7 of the page): ACCESS_TOKEN_TTL and APP_TOKEN_TTL
+# (seconds, default 3600); REQUIRE_ACRS=c1 makes the API answer a claims challenge until a
+# step-up sign-in satisfied that authentication context.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=../tests/stack/install.sh

@@ -227,8 +227,13 @@ test('a discovery document naming another issuer is refused (OIDC Discovery §4.
   stack.provider.settings.discoveryIssuer = `${stack.urls.provider}/11111111-2222-4333-8444-555555555555/v2.0`;
   try {
     const page = await chrome.context.newPage();
+    const tokenRequests = [];
+    page.on('request', (r) => { if (r.url().includes('/oauth2/v2.0/token')) tokenRequests.push(r.url()); });
     await h.signIn(page, stack.urls.demo, AGENT);
     assert.equal(await h.errorCode(page), 'issuer_mismatch');
+    assert.match(await page.textContent('#error-message'), /discovery document names the issuer/);
+    // Refused before the code went to any endpoint the document named.
+    assert.deepEqual(tokenRequests, []);
     assert.equal(await page.evaluate(() => window.demo.auth.account()), undefined);
     await done(page);
   } finally {

@@ -288,6 +288,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     appTokenTtl: port('APP_TOKEN_TTL', 3600),
     log: (line) => console.log(line),
   });
+  // REQUIRE_ACRS=c1: the origin API answers a claims challenge until the sign-in satisfied
+  // that authentication context (the demo's step-up).
+  stack.origin.settings.requireAcrs = process.env.REQUIRE_ACRS || undefined;
   console.log(`
   Local Entra (OpenID provider): ${stack.urls.issuer}
   OBO exchange service:          ${stack.urls.obo}/obo/exchange

@@ -114,6 +114,8 @@ describe('every reject rule: 401, origin receives nothing', () => {
     assert.equal(headers.get('www-authenticate'), 'Bearer');
     // A browser app on another origin can read why it was refused (never with cookies).
     assert.equal(headers.get('access-control-allow-origin'), '*');
+    // And read the challenge: a browser client renews its token on `invalid_token` only then.
+    assert.equal(headers.get('access-control-expose-headers'), 'www-authenticate');
     await expectDenied('/itsm/tickets', {}, 401, 'missing_credential');
   });
   test('alg none', async () => {

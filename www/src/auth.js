@@ -111,6 +111,9 @@ export class EntraAuth {
   #listeners = new Map();
   /** Waiting for another tab's session: its resolve function. */
   #peerAnswer;
+  /** Whether another tab of the app was ever heard: a tab that never heard one does not
+   * wait for an answer before each refresh. */
+  #heardPeer = false;
   #onSignOut;
 
   constructor(config) {
@@ -327,6 +330,7 @@ export class EntraAuth {
 
   /** A message from another tab of the app. */
   #fromPeer(message) {
+    this.#heardPeer = true;
     if (message === SIGNED_OUT) {
       const wasSignedIn = Boolean(this.#session);
       this.#forget();
@@ -367,7 +371,7 @@ export class EntraAuth {
    * sign-in with newer tokens (that tab refreshed while this one waited for the lock). */
   async #syncFromPeers() {
     const mine = this.#session;
-    if (!mine) return;
+    if (!mine || !this.#heardPeer) return;
     const session = await this.#peerSession();
     const restored = typeof session === 'string' ? this.#core.restore(session) : '';
     if (restored && this.#session === mine && this.#core.peerIsNewer(mine, restored)) this.#save(restored);

@@ -191,7 +191,8 @@ pub fn parse_bearer(header: &str) -> Result<Option<BearerChallenge>> {
                 if value.is_empty() {
                     return Err(malformed("a parameter has no value"));
                 }
-                String::from_utf8_lossy(value).into_owned()
+                // tchar bytes: ASCII, so this never fails.
+                core::str::from_utf8(value).unwrap_or_default().to_owned()
             }
         };
         r.skip_space();

@@ -20,26 +20,25 @@ fn refused(value: &str, why: &str) -> Error {
     )
 }
 
-/// The origin (`scheme://host[:port]`, lower-cased scheme and host) of an absolute
-/// `http(s)` URL, and the rest (path, query, fragment) from its first `/`, `?` or `#`.
-pub fn split_origin(url: &str) -> Option<(String, &str)> {
-    let (scheme, rest) = url.split_once("://")?;
+/// The origin (`scheme://host[:port]`, as written: compare it ignoring ASCII case) of an
+/// absolute `http(s)` URL, and the rest (path, query, fragment) from its first `/`, `?` or
+/// `#`.
+pub fn split_origin(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = crate::text::split_once(url, "://")?;
     if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
         return None;
     }
-    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..end];
+    let end = rest
+        .bytes()
+        .position(|b| matches!(b, b'/' | b'?' | b'#'))
+        .unwrap_or(rest.len());
+    let origin_end = scheme.len() + 3 + end;
+    let (origin, rest) = (url.get(..origin_end)?, url.get(origin_end..)?);
+    let authority = origin.get(scheme.len() + 3..)?;
     if authority.is_empty() || authority.contains('@') {
         return None;
     }
-    Some((
-        format!(
-            "{}://{}",
-            scheme.to_ascii_lowercase(),
-            authority.to_ascii_lowercase()
-        ),
-        &rest[end..],
-    ))
+    Some((origin, rest))
 }
 
 /// `value` as a path of `app_origin` (the origin of the app's redirect URI): a path that
@@ -56,7 +55,7 @@ pub fn check_return_to(value: &str, app_origin: &str) -> Result<String> {
         value
     } else {
         match split_origin(value) {
-            Some((origin, rest)) if origin == app_origin.to_ascii_lowercase() => rest,
+            Some((origin, rest)) if origin.eq_ignore_ascii_case(app_origin) => rest,
             Some(_) => return Err(refused(value, "is on another origin")),
             None => return Err(refused(value, "is neither a path nor a URL of this app")),
         }

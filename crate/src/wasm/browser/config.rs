@@ -65,7 +65,8 @@ pub struct BrowserConfig {
     pub obo_endpoint: Option<String>,
     pub post_logout_redirect_uri: Option<String>,
     pub storage: TokenStorage,
-    /// Origins (`scheme://host[:port]`, lower-case) `auth.fetch` gives the app token to.
+    /// Origins (`scheme://host[:port]`, compared ignoring ASCII case) `auth.fetch` gives the
+    /// app token to.
     pub api_origins: Vec<String>,
     /// Seconds before expiry at which tokens are renewed.
     pub renewal_margin: u64,
@@ -136,7 +137,15 @@ fn api_origins(config: &Map) -> Result<Vec<String>> {
         let bad = |why: &str| invalid(format!("apiOrigins entry {} {why}", quoted(value)));
         crate::entra::uri::check(value, crate::entra::uri::UrlRule::Endpoint).map_err(bad)?;
         match split_origin(value) {
-            Some((origin, "" | "/")) => origins.push(origin),
+            // A browser's `URL.origin` drops the scheme's default port: written out, it
+            // would never match, and the API would silently get no token.
+            Some((origin, _))
+                if ends_with_ignore_case(origin, "https", ":443")
+                    || ends_with_ignore_case(origin, "http", ":80") =>
+            {
+                return Err(bad("names the default port: leave it out"))
+            }
+            Some((origin, "" | "/")) => origins.push(origin.to_owned()),
             _ => {
                 return Err(bad(
                     "must be an origin like \"https://api.example.com\", without a path",
@@ -145,6 +154,14 @@ fn api_origins(config: &Map) -> Result<Vec<String>> {
         }
     }
     Ok(origins)
+}
+
+/// Whether `origin` has the scheme `scheme` and ends with `port`.
+fn ends_with_ignore_case(origin: &str, scheme: &str, port: &str) -> bool {
+    origin
+        .get(..scheme.len() + 3)
+        .is_some_and(|head| head.eq_ignore_ascii_case(&format!("{scheme}://")))
+        && origin.ends_with(port)
 }
 
 fn renewal_margin(config: &Map) -> Result<u64> {
@@ -220,7 +237,7 @@ impl BrowserConfig {
             authority = authority.with_authority_host(&host)?;
         }
         let app_origin = split_origin(authority.redirect_uri().as_str())
-            .map(|(origin, _)| origin)
+            .map(|(origin, _)| origin.to_owned())
             .unwrap_or_default();
         Ok(BrowserConfig {
             api_origins: api_origins(&config)?,

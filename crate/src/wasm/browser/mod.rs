@@ -336,8 +336,10 @@ impl Core {
     /// one of `apiOrigins`.
     #[wasm_bindgen(js_name = carriesAppToken)]
     pub fn carries_app_token(&self, origin: &str) -> bool {
-        let origin = origin.to_ascii_lowercase();
-        self.config.api_origins.contains(&origin)
+        self.config
+            .api_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
     }
 
     /// What `auth.fetch` does with an API's answer: `"pass"`, `"renew"` (401

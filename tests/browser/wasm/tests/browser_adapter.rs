@@ -174,6 +174,66 @@ fn errors_cross_as_one_shape_with_a_code() {
     assert_eq!(code, "login_required");
 }
 
+/// The settings with `extra` members of any JSON type.
+fn config_with(extra: Value) -> String {
+    let mut config: Value = serde_json::from_str(&config(&[])).unwrap();
+    for (k, v) in extra.as_object().unwrap() {
+        config[k] = v.clone();
+    }
+    config.to_string()
+}
+
+#[wasm_bindgen_test]
+fn the_app_token_goes_to_the_configured_api_origins_only() {
+    let core = Core::new(&config_with(serde_json::json!({
+        "apiOrigins": ["https://API.example.com", "http://127.0.0.1:8787/"]
+    })))
+    .unwrap();
+    assert!(core.carries_app_token("https://api.example.com"));
+    assert!(core.carries_app_token("http://127.0.0.1:8787"));
+    for other in [
+        "https://api.example.com:8443",
+        "http://api.example.com",
+        "https://api.example.com.evil.example",
+        "https://evil.example",
+        "null",
+        "",
+    ] {
+        assert!(!core.carries_app_token(other), "{other}");
+    }
+    // None configured: no origin gets it.
+    assert!(!Core::new(&config(&[]))
+        .unwrap()
+        .carries_app_token("https://api.example.com"));
+}
+
+#[wasm_bindgen_test]
+fn the_new_settings_are_checked_and_named() {
+    for (name, value) in [
+        ("apiOrigins", serde_json::json!(["https://api.example.com/v1"])),
+        ("apiOrigins", serde_json::json!(["http://api.example.com"])),
+        ("apiOrigins", serde_json::json!(["api.example.com"])),
+        ("apiOrigins", serde_json::json!(["https://api.example.com:443"])),
+        ("apiOrigins", serde_json::json!("https://api.example.com")),
+        ("renewalMargin", serde_json::json!(3601)),
+        ("renewalMargin", serde_json::json!(-1)),
+        ("renewalMargin", serde_json::json!("300")),
+        ("clientCapabilities", serde_json::json!(["CP 1"])),
+        ("clientCapabilities", serde_json::json!([""])),
+    ] {
+        let Err(error) = Core::new(&config_with(serde_json::json!({ name: value.clone() }))) else {
+            panic!("{name} {value} must be refused");
+        };
+        let (code, message) = thrown(error);
+        assert_eq!(code, "invalid_config");
+        assert!(message.contains(name), "{message}");
+    }
+    Core::new(&config_with(serde_json::json!({
+        "renewalMargin": 0, "clientCapabilities": ["CP1"], "apiOrigins": []
+    })))
+    .unwrap();
+}
+
 #[wasm_bindgen_test]
 fn the_callback_is_read_against_its_pending_login() {
     let core = Core::new(&config(&[])).unwrap();
