@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The edge worker's tests, from a fresh machine: installs what it needs (idempotent, fast the
 # second time), builds the core to wasm, runs the adapter's unit tests and the workerd tests
-# (node --test: Miniflare, and the real `workerd serve` of the self-hosted gate for
-# workerd.test.mjs and entra.test.mjs; servers on 127.0.0.1), then `wrangler deploy --dry-run` and the
+# (node --test, Miniflare, servers on 127.0.0.1), then `wrangler deploy --dry-run` and the
 # bundle size. Exits non-zero on any failure.
 set -euo pipefail
 WORKER="$(cd "$(dirname "$0")/.." && pwd)"
@@ -36,7 +35,7 @@ step "adapter unit tests (native)"
 (cd "$ROOT" && CARGO_TARGET_DIR=target/worker-native \
   cargo test -p entra-edge-auth --lib --no-default-features --features worker wasm::worker)
 
-step "workerd tests (Miniflare, and workerd serve for the self-hosted gate)"
+step "workerd tests (Miniflare)"
 export WYCHEPROOF_DIR="${WYCHEPROOF_DIR:-$ROOT/../shared/vectors/wycheproof}"
 node --test --test-concurrency=1 test/*.test.mjs
 
