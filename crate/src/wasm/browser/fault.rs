@@ -37,7 +37,7 @@ export type EntraAuthErrorCode =
   | "unknown_kid" | "key_fetch_failed" | "malformed_key" | "bad_signature"
   | "token_expired" | "token_not_yet_valid" | "issued_in_future" | "missing_claim"
   | "issuer_mismatch" | "audience_mismatch" | "client_mismatch" | "signer_mismatch"
-  | "tenant_mismatch" | "nonce_mismatch" | "token_use_mismatch"
+  | "tenant_mismatch" | "nonce_mismatch" | "token_use_mismatch" | "graph_token"
   | "missing_credential" | "conflicting_credentials" | "source_not_accepted"
   | "role_denied" | "no_matching_route" | "invalid_path" | "invalid_policy"
   | "invalid_config" | "internal_error"
