@@ -385,3 +385,17 @@ describe('ALB key PEM read laxly (RFC 7468 §3)', () => {
     assert.equal(deny.error, 'malformed_key');
   }));
 });
+
+describe('concurrent first requests for a new kid', () => {
+  test('requests that arrive while the first fetch of a kid is under way wait for it instead of being refused', () => withStack({}, async (stack) => {
+    const signer = await stack.addAlbSigner();
+    const tokens = await Promise.all(Array.from({ length: 10 }, (_, i) => viewer(signer, { claims: { sub: `user-${i}` } })));
+    const statuses = await Promise.all(tokens.map(async (t) => {
+      const r = await stack.request('/itsm/x', withAlb(t));
+      await r.arrayBuffer();
+      return r.status;
+    }));
+    assert.deepEqual(statuses, Array(10).fill(200));
+    assert.equal(stack.albServer.requests.filter((r) => r.url === `/${signer.kid}`).length, 1, 'one fetch');
+  }));
+});

@@ -92,12 +92,22 @@ impl KeyStore {
     ) -> Result<PublicKey> {
         let mut asked_network = false;
         let mut used_shared = false;
+        let mut joined = false;
         loop {
             // The borrow ends with this statement: no RefCell borrow is held across an await.
             let lookup = self.cache.borrow_mut().lookup_for(key, now_secs(), client);
             let fetch = match lookup {
                 KeyLookup::Found(found) => return Ok(found),
                 KeyLookup::Unavailable(error) => {
+                    // The cooldown refuses a fetch because one is under way for this very
+                    // URL (concurrent first requests for a new kid): wait for its answer
+                    // instead of refusing, then look again.
+                    if !joined && error.code() == ErrorCode::UnknownKid {
+                        joined = true;
+                        if self.join_in_flight(key).await {
+                            continue;
+                        }
+                    }
                     if !used_shared && error.code() == ErrorCode::UnknownKid {
                         used_shared = true;
                         if self.adopt_shared(key).await {
@@ -119,6 +129,18 @@ impl KeyStore {
             used_shared = true;
             asked_network = self.fetch_once(fetch, allow_shared, ctx).await;
         }
+    }
+
+    /// Waits for the fetch of `key`'s document this isolate has in flight, if any; whether
+    /// there was one.
+    async fn join_in_flight(&self, key: &KeyRef) -> bool {
+        let url = KeyCache::fetch_for(key).url;
+        let Some(promise) = self.in_flight.borrow().get(&url).map(|(_, p)| p.clone()) else {
+            return false;
+        };
+        // `load` never rejects; a rejection would only mean the runtime cancelled it.
+        let _ = JsFuture::from(promise).await;
+        true
     }
 
     /// A fresh shared copy of `key`'s document that holds its kid, taken into this
