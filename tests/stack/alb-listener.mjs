@@ -186,6 +186,12 @@ export async function startAlbListener({
       headers['x-amzn-oidc-identity'] = session.userinfo.sub;
       headers['x-amzn-oidc-accesstoken'] = session.accessToken;
     }
+    // Like ALB: the client's address appended to X-Forwarded-For (earlier entries are the
+    // client's own word), and the protocol and port it came in on.
+    const address = req.socket.remoteAddress;
+    headers['x-forwarded-for'] = headers['x-forwarded-for'] ? `${headers['x-forwarded-for']}, ${address}` : address;
+    headers['x-forwarded-proto'] = 'http';
+    headers['x-forwarded-port'] = String(req.socket.localPort);
     const targetUrl = new URL(req.url, target);
     headers.host = targetUrl.host;
     counts.forwarded++;

@@ -98,6 +98,10 @@ export async function startSeed000({ provider, alb, albApp, listenerPort, worker
       ALB_KEYS_URL: alb.url,
       ALB_CLIENT_IDS: albApp.clientId,
       ALB_ISSUER: provider.issuer,
+      // Behind the ALB the gate's port takes only the ALB's traffic, which replaces any
+      // client copy of the header: the app may have ALB's (Graph) access token.
+      ALB_FORWARD_ACCESS_TOKEN: 'true',
+      CLIENT_ADDRESS_HEADER: 'x-forwarded-for',
       ENTRA_TENANT_ID: TENANT_ID,
       ENTRA_AUTHORITY: provider.origin,
       // The app's own API: its access tokens as Bearer (scripts, or a SPA of the same app).

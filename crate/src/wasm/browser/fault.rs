@@ -40,7 +40,7 @@ export type EntraAuthErrorCode =
   | "tenant_mismatch" | "nonce_mismatch" | "token_use_mismatch" | "graph_token"
   | "missing_credential" | "conflicting_credentials" | "source_not_accepted"
   | "role_denied" | "no_matching_route" | "invalid_path" | "invalid_policy"
-  | "invalid_config" | "internal_error"
+  | "invalid_config" | "internal_error" | "cross_site_request"
   | "state_mismatch" | "unknown_state" | "missing_code" | "access_denied"
   | "authorization_failed" | "consent_required" | "redirect_uri_mismatch"
   | "response_type_not_enabled" | "spa_redirect_required" | "mfa_required"
