@@ -79,12 +79,17 @@ describe('auth.fetch: the app token over a working day', () => {
     const mark = stack.origin.requests.length;
     const exchanges = stack.obo.counts.exchanges;
     const initial = await page.evaluate(() => window.demo.auth.oboResult().accessToken);
+    // Every answer the page got from the edge (auth.fetch would hide a refused-then-retried
+    // call; the edge never forwards an expired token to origin either).
+    const answers = [];
+    page.on('response', (r) => { if (r.url().startsWith(stack.urls.edge) && r.request().method() !== 'OPTIONS') answers.push(r.status()); });
     const deadline = Date.now() + 3 * APP_TOKEN_TTL * 1000 + 1000;
     while (Date.now() < deadline) {
       const answer = await apiCall(page, tickets);
       assert.equal(answer.status, 200, JSON.stringify(answer));
       await sleep(700);
     }
+    assert.deepEqual([...new Set(answers)], [200], 'renewed before expiry: the edge never refused a token');
     const seen = withToken(mark);
     const tokens = new Set(seen.map(bearer));
     assert.ok(tokens.size >= 3, `the token changed across lifetimes (${tokens.size} tokens)`);
