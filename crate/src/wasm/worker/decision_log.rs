@@ -12,6 +12,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
+use crate::json::ObjectWriter;
 
 use super::env::invalid;
 
@@ -93,7 +94,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DecisionRecord<'a> {
     /// Unix milliseconds when the decision was made.
-    pub time_ms: f64,
+    pub time_ms: u64,
     pub request_id: &'a str,
     pub method: &'a str,
     /// The path only (the query is never logged).
@@ -115,45 +116,45 @@ pub struct DecisionRecord<'a> {
     pub token_cache_hit: Option<bool>,
     /// Time between the request reaching the gate and the decision, in milliseconds, by
     /// the platform clock (which on Workers advances only across I/O).
-    pub gate_ms: f64,
+    pub gate_ms: u64,
 }
 
 impl DecisionRecord<'_> {
     /// The record as one line of JSON (no newline inside: JSON escapes control characters).
+    /// Written member by member (no map built first: this runs per logged request), in
+    /// name order as the writer requires.
     pub fn to_json(&self, subject: LogSubject) -> String {
-        let mut line = serde_json::Map::new();
-        let mut put = |key: &str, value: serde_json::Value| {
-            line.insert(key.to_owned(), value);
-        };
-        put("time", self.time_ms.into());
-        put("request_id", self.request_id.into());
-        put("method", self.method.into());
-        put("path", self.path.into());
-        put("rule", self.rule.map(|(index, _)| index).into());
-        put("rule_path", self.rule.map(|(_, path)| path).into());
-        put("source", self.source.into());
+        let flag = |b: bool| if b { "true" } else { "false" };
+        let number = |n: Option<u64>| n.map_or_else(|| "null".to_owned(), |n| n.to_string());
         let sub = match subject {
             LogSubject::Plain => self.subject.map(str::to_owned),
             LogSubject::Hash => self.subject.map(hash_subject),
             LogSubject::Off => None,
         };
+        let mut line = ObjectWriter::new();
+        line.optional("detail", self.error.map(|(_, detail)| detail))
+            .optional("error", self.error.map(|(code, _)| code))
+            .number("gate_ms", self.gate_ms)
+            .string("method", self.method)
+            .string(
+                "outcome",
+                match self.outcome {
+                    Outcome::Allow => "allow",
+                    Outcome::Deny => "deny",
+                },
+            )
+            .string("path", self.path)
+            .string("request_id", self.request_id)
+            .raw("rule", &number(self.rule.map(|(index, _)| index as u64)))
+            .optional("rule_path", self.rule.map(|(_, path)| path))
+            .optional("source", self.source)
+            .raw("status", &number(self.status.map(u64::from)));
         if subject != LogSubject::Off {
-            put("sub", sub.into());
+            line.optional("sub", sub.as_deref());
         }
-        put(
-            "outcome",
-            match self.outcome {
-                Outcome::Allow => "allow",
-                Outcome::Deny => "deny",
-            }
-            .into(),
-        );
-        put("status", self.status.into());
-        put("error", self.error.map(|(code, _)| code).into());
-        put("detail", self.error.map(|(_, detail)| detail).into());
-        put("token_cache_hit", self.token_cache_hit.into());
-        put("gate_ms", self.gate_ms.into());
-        serde_json::Value::Object(line).to_string()
+        line.number("time", self.time_ms)
+            .raw("token_cache_hit", self.token_cache_hit.map_or("null", flag));
+        line.finish()
     }
 }
 
@@ -163,7 +164,7 @@ mod tests {
 
     fn record() -> DecisionRecord<'static> {
         DecisionRecord {
-            time_ms: 1_700_000_000_123.0,
+            time_ms: 1_700_000_000_123,
             request_id: "8f2a-LHR",
             method: "GET",
             path: "/admin/users",
@@ -174,7 +175,7 @@ mod tests {
             status: Some(403),
             error: Some(("role_denied", "needs one of: super_admin")),
             token_cache_hit: Some(true),
-            gate_ms: 0.0,
+            gate_ms: 0,
         }
     }
 
@@ -187,7 +188,7 @@ mod tests {
     #[test]
     fn a_line_holds_every_field() {
         let v = parsed(&record(), LogSubject::Plain);
-        assert_eq!(v["time"], 1_700_000_000_123.0);
+        assert_eq!(v["time"], 1_700_000_000_123u64);
         assert_eq!(v["request_id"], "8f2a-LHR");
         assert_eq!(v["method"], "GET");
         assert_eq!(v["path"], "/admin/users");

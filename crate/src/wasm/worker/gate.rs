@@ -613,7 +613,7 @@ impl Gate {
         let now = platform::now_ms();
         let rule = self.config.policy.matched_rule(method, path);
         let record = DecisionRecord {
-            time_ms: now,
+            time_ms: now.max(0.0) as u64,
             request_id: &trace.request_id,
             method,
             path,
@@ -624,7 +624,7 @@ impl Gate {
             status,
             error: error.map(|e| (e.code().as_str(), e.message())),
             token_cache_hit: trace.token_cache_hit,
-            gate_ms: (now - trace.started_ms).max(0.0),
+            gate_ms: (now - trace.started_ms).max(0.0) as u64,
         };
         platform::log_line(&record.to_json(self.config.log_subject));
     }
