@@ -51,7 +51,8 @@ export async function startEdge({ port, workerDir, bindings }) {
     ],
     // As worker/wrangler.toml: no newer than the workerd that worker/package.json pins.
     compatibilityDate: '2026-04-01',
-    bindings,
+    // The demo shows why a request was refused (deny bodies carry the detailed reason).
+    bindings: { EXPOSE_DENY_DETAIL: 'true', ...bindings },
     host: '127.0.0.1',
     port,
   });

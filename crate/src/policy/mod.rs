@@ -287,7 +287,7 @@ impl Decision {
 /// credential was sent (§3.1: no error code then), `insufficient_scope` when the credential
 /// is good but not enough, `invalid_token` for any other 401; none for 400, 403 (no route),
 /// 5xx, which no other credential would fix.
-fn challenge(error: &Error, status: u16) -> Option<String> {
+pub fn challenge(error: &Error, status: u16) -> Option<String> {
     match error.code() {
         ErrorCode::MissingCredential => Some("Bearer".to_owned()),
         ErrorCode::RoleDenied => Some("Bearer error=\"insufficient_scope\"".to_owned()),
@@ -384,6 +384,21 @@ impl Policy {
         } else {
             Route::Protected(rule)
         })
+    }
+
+    /// The first rule matching `method` and `path`, with its index in the policy; `None`
+    /// for a refused path or no match. For the decision log: it matches again, so it is
+    /// called only when a log line is written, never on the decision's own path.
+    pub fn matched_rule(&self, method: &str, path: &str) -> Option<(usize, &Rule)> {
+        let mut path = normalize_path(path).ok()?;
+        if self.case_insensitive {
+            path = lowercase_outside_escapes(&path);
+        }
+        let method = method.to_ascii_uppercase();
+        self.rules
+            .iter()
+            .enumerate()
+            .find(|(_, rule)| rule.matches(&method, &path))
     }
 
     /// The verdict for a request carrying `credentials` (each already verified, or failed).

@@ -533,3 +533,22 @@ fn case_insensitive_paths_meet_their_rule_in_any_case() {
         ErrorCode::InvalidPath
     );
 }
+
+#[test]
+fn matched_rule_names_the_first_match_and_its_index() {
+    let p = policy();
+    let at = |method: &str, path: &str| p.matched_rule(method, path).map(|(i, r)| (i, r.path()));
+    assert_eq!(at("GET", "/health"), Some((0, "/health")));
+    assert_eq!(at("GET", "/admin/users"), Some((1, "/admin")));
+    assert_eq!(at("get", "/itsm/t"), Some((2, "/itsm")));
+    assert_eq!(at("POST", "/itsm/t"), Some((3, "/itsm")));
+    assert_eq!(at("GET", "/nowhere"), None);
+    assert_eq!(at("GET", "/admin/%2f"), None);
+}
+
+#[test]
+fn matched_rule_follows_path_case() {
+    let p = Policy::from_json_case_insensitive(SEED_POLICY).unwrap();
+    assert_eq!(p.matched_rule("GET", "/ADMIN").map(|(i, _)| i), Some(1));
+    assert_eq!(policy().matched_rule("GET", "/ADMIN"), None);
+}

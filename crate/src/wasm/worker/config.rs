@@ -63,6 +63,13 @@ pub struct GateConfig {
     /// `CLIENT_ADDRESS_HEADER`: where the client's address is read (lower-case), to count
     /// how many clients ask for an unknown key id. `None` with `CLIENT_ADDRESS_HEADER=none`.
     pub client_address_header: Option<String>,
+    /// `LOG_SUBJECT`: how the verified `sub` appears in the decision log (default hash).
+    pub log_subject: super::decision_log::LogSubject,
+    /// `LOG_ALLOW_SAMPLE`: the share of allows logged (denies always are); default 1.
+    pub allow_sample: super::decision_log::AllowSample,
+    /// `EXPOSE_DENY_DETAIL`: denies tell the client the core's detailed message rather
+    /// than the fixed sentence for their code (see `deny_text`). Default false.
+    pub expose_deny_detail: bool,
 }
 
 impl GateConfig {
@@ -150,6 +157,13 @@ impl GateConfig {
             key_stale_secs,
             forward_alb_access_token: env.flag("ALB_FORWARD_ACCESS_TOKEN")?.unwrap_or(false),
             client_address_header,
+            log_subject: super::decision_log::LogSubject::parse(
+                env.get("LOG_SUBJECT")?.as_deref(),
+            )?,
+            allow_sample: super::decision_log::AllowSample::parse(
+                env.get("LOG_ALLOW_SAMPLE")?.as_deref(),
+            )?,
+            expose_deny_detail: env.flag("EXPOSE_DENY_DETAIL")?.unwrap_or(false),
         })
     }
 }

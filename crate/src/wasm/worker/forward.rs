@@ -18,17 +18,19 @@ pub const IDENTITY_HEADERS: [&str; 3] = ["x-auth-sub", "x-auth-roles", "x-auth-s
 // The origin request is built in one call into JS rather than one per header operation
 // (it runs on every forward), with its strings packed into one (each string argument is a
 // separate UTF-8 decode on the JS side). It only carries out what Rust decided:
-// `packed` is `target \n drop \n sub \n roles \n source`, where `drop` lists the headers
-// to delete, `,`-separated (names are RFC 9110 tokens: no `,`, no `\n`), and the last three
-// are the identity header values, set when `identity` is true. A value the Headers API
+// `packed` is `target \n drop \n request id \n sub \n roles \n source`, where `drop` lists
+// the headers to delete, `,`-separated (names are RFC 9110 tokens: no `,`, no `\n`), the
+// request id replaces any `x-request-id` the client sent (see `request_id`), and the last
+// three are the identity header values, set when `identity` is true. A value the Headers API
 // refuses throws its index (0 = sub, 1 = roles, 2 = source); any other failure throws the
 // runtime's error.
 #[wasm_bindgen(inline_js = r#"
 export function build_origin_request(request, packed, identity) {
-  const [target, drop, sub, roles, source] = packed.split('\n');
+  const [target, drop, id, sub, roles, source] = packed.split('\n');
   const out = new Request(target, request);
   const h = out.headers;
   if (drop) for (const name of drop.split(',')) h.delete(name);
+  h.set('x-request-id', id);
   if (identity) {
     const values = [sub, roles, source];
     const names = ['x-auth-sub', 'x-auth-roles', 'x-auth-source'];
@@ -54,12 +56,14 @@ extern "C" {
 ///
 /// The copy is made by the runtime (`new Request(target, request)`: headers and body stream
 /// natively), then the client's identity headers are deleted from it by name, which keeps
-/// the per-request cost near a plain pass-through.
+/// the per-request cost near a plain pass-through. `request_id` goes to origin as
+/// `x-request-id`, in place of any the client sent.
 pub fn origin_request(
     request: &Request,
     target: &str,
     header_names: &str,
     identity: Option<&Identity>,
+    request_id: &str,
     forward_alb_access_token: bool,
 ) -> Result<Request> {
     let rules = strip_rules(request, header_names, identity, forward_alb_access_token);
@@ -90,7 +94,7 @@ pub fn origin_request(
         identity.map_or("", |i| i.source.family()),
     ];
     // `\n` separates the packed fields, and no header value may hold one anyway.
-    if target.contains('\n') {
+    if target.contains('\n') || request_id.contains('\n') {
         return Err(build_failed(&JsValue::from_str(
             "the target URL holds a line feed",
         )));
@@ -98,7 +102,7 @@ pub fn origin_request(
     if let Some(i) = values.iter().position(|v| v.contains('\n')) {
         return Err(refused(IDENTITY_HEADERS[i]));
     }
-    let packed = [target, &drop, values[0], values[1], values[2]].join("\n");
+    let packed = [target, &drop, request_id, values[0], values[1], values[2]].join("\n");
     build_origin_request(request, &packed, identity.is_some()).map_err(|e| {
         match e.as_f64().and_then(|i| IDENTITY_HEADERS.get(i as usize)) {
             Some(name) => refused(name),

@@ -23,12 +23,15 @@ use web_sys::Request;
 
 use super::config::GateConfig;
 use super::credential::Credentials;
+use super::decision_log::{DecisionRecord, Outcome};
 use super::deny_page::{deny_page, wants_page};
+use super::deny_text::public_error;
 use super::forward::origin_request;
-use super::head::RequestHead;
+use super::head::{RequestHead, Trace};
 use super::keys::KeyStore;
 use super::logout::{logout, logout_allowed, origin_of, RequestSite};
 use super::platform::{self, now_secs};
+use super::request_id;
 use super::respond::{deny, deny_error, redirect};
 use super::token_cache::{
     CacheKey, CredentialKind, TokenCache, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES,
@@ -36,7 +39,7 @@ use super::token_cache::{
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::Identity;
 use crate::jwt::{SignatureJob, SignedToken, TokenVerifier};
-use crate::policy::{Decision, Presented, Route};
+use crate::policy::{challenge, Decision, Presented, Route};
 use crate::roles::collect_roles;
 use crate::wasm::js_error::from_js;
 use crate::wasm::webcrypto;
@@ -62,6 +65,10 @@ pub struct Gate {
     /// `(id, verdict)`: takes WebCrypto's answer for `verifying[id]` (made once; bound to
     /// the id per request).
     on_verdict: Closure<dyn FnMut(u32, JsValue) -> JsValue>,
+    /// This isolate's request-id prefix and the number of the last request (see
+    /// `request_id`).
+    id_prefix: String,
+    next_request: Cell<u64>,
     pub stats: GateStats,
 }
 
@@ -84,8 +91,8 @@ enum Step {
     /// An answer the worker makes itself (logout redirect).
     Respond(web_sys::Response),
     /// The policy's verdict (every credential came from the verified-token cache, or the
-    /// route is public).
-    Decided(Decision),
+    /// route is public), with those credentials (the decision log names who was denied).
+    Decided(Decision, Vec<Presented>),
     /// Some credentials must be verified first; `ready` were cache hits. Each pending one
     /// is its cache key (kind and token), used for the lookup and reused for the insert.
     Verify {
@@ -101,11 +108,15 @@ impl Gate {
             config.key_fetch_timeout_ms,
             config.key_stale_secs,
         );
-        let origin_failed = Closure::wrap(Box::new(|e: JsValue| -> JsValue {
+        let expose_detail = config.expose_deny_detail;
+        let origin_failed = Closure::wrap(Box::new(move |e: JsValue| -> JsValue {
             let error = from_js(ErrorCode::NetworkError, "origin could not be reached", &e);
             platform::log_error(&format!("entra-edge-auth: {error}"));
-            deny_error(&error, 0).into()
+            deny_error(&public_error(&error, expose_detail), 0).into()
         }) as Box<dyn FnMut(JsValue) -> JsValue>);
+        // Without a random source (never seen in workerd) ids are still unique per isolate,
+        // only no longer across isolates.
+        let id_prefix = request_id::prefix(&crate::random::random_32().unwrap_or([0; 32]));
         Rc::new_cyclic(|gate: &Weak<Gate>| {
             let gate = gate.clone();
             let on_verdict = Closure::wrap(Box::new(move |id: u32, verdict: JsValue| -> JsValue {
@@ -124,6 +135,8 @@ impl Gate {
                 verifying: RefCell::new(HashMap::new()),
                 next_verifying: Cell::new(0),
                 on_verdict,
+                id_prefix,
+                next_request: Cell::new(0),
                 stats: GateStats::default(),
             }
         })
@@ -140,13 +153,20 @@ impl Gate {
     /// Resolves to the response for `request`; never rejects.
     pub fn handle(self: &Rc<Self>, request: Request, ctx: JsValue) -> Promise {
         bump(&self.stats.requests);
+        let started_ms = platform::now_ms();
         let Some(mut head) = RequestHead::read(&request) else {
             let error = Error::new(ErrorCode::InvalidPath, "the request URL does not parse");
+            let trace = self.trace(&request, "", started_ms);
+            self.log_deny(&request.method(), "", &trace, &error, None);
             return self.denied(error.code().http_status(), &error, None);
         };
+        head.trace = self.trace(&request, &head.header_names, started_ms);
         match self.decide(&request, &mut head) {
-            Step::Respond(response) => resolved(response.into()),
-            Step::Decided(decision) => self.finish(&request, &head, decision),
+            Step::Respond(response) => {
+                self.log_allow(&head, Some(response.status()), None);
+                resolved(response.into())
+            }
+            Step::Decided(decision, ready) => self.finish(&request, &head, decision, &ready),
             Step::Verify { ready, pending } => match <[CacheKey; 1]>::try_from(pending) {
                 Ok([key]) => self.verify_now(request, head, ready, key, ctx),
                 Err(pending) => self.verify_later(request, head, ready, pending, ctx),
@@ -287,7 +307,7 @@ impl Gate {
         // ALB first, as the synchronous path presents them.
         ready.sort_by_key(|p| p.source_kind as u8);
         let decision = self.config.policy.decide(&head.method, &head.path, &ready);
-        self.finish(request, head, decision)
+        self.finish(request, head, decision, &ready)
     }
 
     /// Everything that needs no waiting: logout, the route, the credentials, the cache.
@@ -314,14 +334,15 @@ impl Gate {
                     own_origin: origin_of(&url),
                 });
                 if !allowed {
-                    return Step::Decided(Decision::Deny {
+                    let deny = Decision::Deny {
                         status: ErrorCode::CrossSiteRequest.http_status(),
                         error: Error::fixed(
                             ErrorCode::CrossSiteRequest,
                             "logout takes a top-level navigation (GET) or a same-origin POST",
                         ),
                         www_authenticate: None,
-                    });
+                    };
+                    return Step::Decided(deny, Vec::new());
                 }
                 let (location, cookies) = logout(config, header("cookie").as_deref());
                 return Step::Respond(redirect(&location, &cookies));
@@ -332,7 +353,7 @@ impl Gate {
         // identity headers the client sent are still removed by `origin_request`.
         let route = self.config.policy.route(method, path);
         if !matches!(route, Ok(Route::Protected(_))) {
-            return Step::Decided(self.config.policy.decide_on(route, &[]));
+            return Step::Decided(self.config.policy.decide_on(route, &[]), Vec::new());
         }
 
         let credentials =
@@ -355,8 +376,11 @@ impl Gate {
                 None => pending.push(key),
             }
         }
+        // `None` when the request carried no credential (nothing was looked up).
+        let looked_up = !ready.is_empty() || !pending.is_empty();
+        head.trace.token_cache_hit = looked_up.then_some(pending.is_empty());
         if pending.is_empty() {
-            Step::Decided(self.config.policy.decide_on(route, &ready))
+            Step::Decided(self.config.policy.decide_on(route, &ready), ready)
         } else {
             Step::Verify { ready, pending }
         }
@@ -445,24 +469,38 @@ impl Gate {
         Ok(identity)
     }
 
-    /// Acts on the policy's verdict.
-    fn finish(&self, request: &Request, head: &RequestHead, decision: Decision) -> Promise {
-        match decision {
-            Decision::Allow { identity } => self.forward(request, head, identity.as_ref()),
+    /// Acts on the policy's verdict; `presented` are the credentials it was made on (a
+    /// deny's log line names whom it refused).
+    fn finish(
+        &self,
+        request: &Request,
+        head: &RequestHead,
+        decision: Decision,
+        presented: &[Presented],
+    ) -> Promise {
+        let (status, error, www_authenticate) = match decision {
+            Decision::Allow { identity } => return self.forward(request, head, identity.as_ref()),
             Decision::Deny {
                 status,
                 error,
                 www_authenticate,
-            } if status == 403 && wants_page(&head.method, accept(request).as_deref()) => {
-                bump(&self.stats.denied);
-                resolved(deny_page(status, &error, www_authenticate.as_deref()).into())
-            }
-            Decision::Deny {
-                status,
-                error,
-                www_authenticate,
-            } => self.denied(status, &error, www_authenticate.as_deref()),
+            } => (status, error, www_authenticate),
+        };
+        let who = presented.iter().find_map(|p| p.outcome.as_ref().ok());
+        self.log_deny(&head.method, &head.path, &head.trace, &error, who);
+        // The client sees the fixed sentence for the code (unless EXPOSE_DENY_DETAIL), in
+        // the body and in the challenge alike; the detail went to the log line above.
+        let www_authenticate = if self.config.expose_deny_detail {
+            www_authenticate
+        } else {
+            www_authenticate.and(challenge(&public_error(&error, false), status))
+        };
+        if status == 403 && wants_page(&head.method, accept(request).as_deref()) {
+            bump(&self.stats.denied);
+            let shown = public_error(&error, self.config.expose_deny_detail);
+            return resolved(deny_page(status, &shown, www_authenticate.as_deref()).into());
         }
+        self.denied(status, &error, www_authenticate.as_deref())
     }
 
     /// Origin's `fetch` promise (a failed fetch becomes a 503 deny).
@@ -478,27 +516,125 @@ impl Gate {
             &target,
             &head.header_names,
             identity,
+            &head.trace.request_id,
             self.config.forward_alb_access_token,
         ) {
             Ok(outgoing) => outgoing,
-            Err(error) => return self.denied(error.code().http_status(), &error, None),
+            Err(error) => {
+                self.log_deny(&head.method, &head.path, &head.trace, &error, identity);
+                return self.denied(error.code().http_status(), &error, None);
+            }
         };
         match platform::fetch_or_else(&outgoing, self.origin_failed.as_ref().unchecked_ref()) {
             Ok(promise) => {
                 bump(&self.stats.forwarded);
+                self.log_allow(head, None, identity);
                 promise
             }
             Err(e) => {
                 let error = from_js(ErrorCode::NetworkError, "origin could not be reached", &e);
+                self.log_deny(&head.method, &head.path, &head.trace, &error, identity);
                 self.denied(error.code().http_status(), &error, None)
             }
         }
     }
 
+    /// The request's id (see `request_id`) and start time. `cf-ray` is read only when the
+    /// request carries it (`header_names` lists it).
+    fn trace(&self, request: &Request, header_names: &str, started_ms: f64) -> Trace {
+        let ray = header_names
+            .split(',')
+            .any(|name| name == "cf-ray")
+            .then(|| request.headers().get("cf-ray").ok().flatten())
+            .flatten();
+        let request_id = match ray.as_deref().and_then(request_id::from_cf_ray) {
+            Some(ray) => ray.to_owned(),
+            None => {
+                let n = self.next_request.get().wrapping_add(1);
+                self.next_request.set(n);
+                request_id::generated(&self.id_prefix, n)
+            }
+        };
+        Trace {
+            request_id,
+            started_ms,
+            token_cache_hit: None,
+        }
+    }
+
+    /// A deny's line: always written. Its status is the code's, as every deny's is (the
+    /// policy's included).
+    fn log_deny(
+        &self,
+        method: &str,
+        path: &str,
+        trace: &Trace,
+        error: &Error,
+        who: Option<&Identity>,
+    ) {
+        let status = error.code().http_status();
+        self.write_line(
+            method,
+            path,
+            trace,
+            Outcome::Deny,
+            Some(status),
+            Some(error),
+            who,
+        );
+    }
+
+    /// An allow's line, when `LOG_ALLOW_SAMPLE` keeps it (decided before anything of the
+    /// line is built).
+    fn log_allow(&self, head: &RequestHead, status: Option<u16>, who: Option<&Identity>) {
+        let sample = self.config.allow_sample;
+        let draw = if sample.needs_draw() {
+            platform::random_draw()
+        } else {
+            0.0
+        };
+        if sample.keeps(true, draw) {
+            let (method, path) = (&head.method, &head.path);
+            self.write_line(method, path, &head.trace, Outcome::Allow, status, None, who);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn write_line(
+        &self,
+        method: &str,
+        path: &str,
+        trace: &Trace,
+        outcome: Outcome,
+        status: Option<u16>,
+        error: Option<&Error>,
+        who: Option<&Identity>,
+    ) {
+        let now = platform::now_ms();
+        let rule = self.config.policy.matched_rule(method, path);
+        let record = DecisionRecord {
+            time_ms: now.max(0.0) as u64,
+            request_id: &trace.request_id,
+            method,
+            path,
+            rule: rule.map(|(index, rule)| (index, rule.path())),
+            source: who.map(|i| i.source.family()),
+            subject: who.map(|i| i.subject.as_str()),
+            outcome,
+            status,
+            error: error.map(|e| (e.code().as_str(), e.message())),
+            token_cache_hit: trace.token_cache_hit,
+            gate_ms: (now - trace.started_ms).max(0.0) as u64,
+        };
+        platform::log_line(&record.to_json(self.config.log_subject));
+    }
+
+    /// The JSON deny, with the client's view of `error` (see `deny_text`).
     fn denied(&self, status: u16, error: &Error, www_authenticate: Option<&str>) -> Promise {
         bump(&self.stats.denied);
         let retry_after = self.config.tuning.negative_ttl_secs;
-        resolved(deny(status, error, www_authenticate, retry_after).into())
+        let shown = public_error(error, self.config.expose_deny_detail);
+        resolved(deny(status, &shown, www_authenticate, retry_after).into())
     }
 }
 

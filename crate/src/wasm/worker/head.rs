@@ -32,7 +32,7 @@ const _: () = assert!(matches!(ALB_DATA_HEADER.as_bytes(), b"x-amzn-oidc-data"))
 
 const ABSENT: &str = "\0";
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub struct RequestHead {
     /// As `URL.pathname`.
     pub path: String,
@@ -43,6 +43,22 @@ pub struct RequestHead {
     pub header_names: String,
     pub alb_data: Option<String>,
     pub authorization: Option<String>,
+    /// Not read from the request: the gate's own bookkeeping for the decision log, set
+    /// as the request goes through (see `gate`).
+    pub trace: Trace,
+}
+
+/// What the gate notes about a request for its decision log and for origin.
+#[derive(Debug, Default, PartialEq)]
+pub struct Trace {
+    /// `cf-ray` when it has Cloudflare's shape, else an id the gate made; forwarded to
+    /// origin as `x-request-id`.
+    pub request_id: String,
+    /// When the request reached the gate (Unix ms, platform clock).
+    pub started_ms: f64,
+    /// Whether the verified-token cache answered for every credential (`None`: no
+    /// credential was looked at).
+    pub token_cache_hit: Option<bool>,
 }
 
 impl RequestHead {
@@ -70,6 +86,7 @@ impl RequestHead {
             header_names: header_names.to_owned(),
             alb_data: header(alb_data),
             authorization: header(authorization),
+            trace: Trace::default(),
         })
     }
 }

@@ -15,12 +15,17 @@
 //! - [`forward`]: the origin request;
 //! - [`respond`] and [`logout`]: the answers the worker makes itself;
 //! - [`deny_page`]: the HTML 403 for a browser navigation (API clients keep the JSON);
+//! - [`deny_text`]: what a deny tells the client (a fixed sentence per code by default);
+//! - [`decision_log`]: one JSON line per decision (the record; the gate writes it);
+//! - [`request_id`]: the id a decision is logged under and origin receives;
 //! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
 //! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
 
 mod config;
 mod credential;
+mod decision_log;
 mod deny_page;
+mod deny_text;
 mod entra_access;
 mod env;
 mod forward;
@@ -29,6 +34,7 @@ mod head;
 mod keys;
 mod logout;
 mod platform;
+mod request_id;
 mod respond;
 mod strip;
 mod token_cache;

@@ -173,6 +173,22 @@ pub fn shared_cache_put(
     Some(cache.put_with_str(url, &response))
 }
 
+/// Unix milliseconds, from `Date.now()` (on Workers it advances only across I/O, so a time
+/// measured with it is the time spent waiting, not computing).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// A uniform draw in [0, 1) (`Math.random()`: for log sampling, not for secrets).
+pub fn random_draw() -> f64 {
+    js_sys::Math::random()
+}
+
+/// One line on the worker's log (`console.log`: stdout under workerd, `wrangler tail`).
+pub fn log_line(line: &str) {
+    web_sys::console::log_1(&line.into());
+}
+
 pub fn log_error(message: &str) {
     web_sys::console::error_1(&message.into());
 }
