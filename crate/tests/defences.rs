@@ -491,3 +491,19 @@ fn jwks_kid_must_be_short_and_printable_before_any_fetch() {
         assert!(fetched.is_empty(), "{kid:?} caused a fetch");
     }
 }
+
+// Mutant (found by crate/mutants.sh): `required_str`'s `!s.is_empty()` guard replaced with
+// `true`. An empty `sub` would then verify and name nobody.
+#[test]
+fn an_empty_sub_is_refused_by_every_source() {
+    let r = alb_at(alb_header(), with(alb_claims(), "sub", json!("")), NOW);
+    assert_eq!(code(r), ErrorCode::MissingClaim, "alb");
+    let r = cognito_at(
+        cognito_header(),
+        with(cognito_access_claims(), "sub", json!("")),
+        NOW,
+    );
+    assert_eq!(code(r), ErrorCode::MissingClaim, "cognito");
+    let r = entra_at(with(entra_claims(), "sub", json!("")), NOW);
+    assert_eq!(code(r), ErrorCode::MissingClaim, "entra");
+}
