@@ -11,12 +11,11 @@ use std::cell::Cell;
 
 use common::*;
 use entra_edge_auth::jwt::{
-    verify_sync, AlbConfig, AlbVerifier, Algorithm, CognitoConfig, CognitoVerifier, EntraConfig,
-    EntraTokenKind, EntraVerifier, ExpectedNonce, KeyRef, PublicKey, SignatureBackend, TokenUse,
-    TokenVerifier, VerifiedToken,
+    AlbConfig, AlbVerifier, Algorithm, CognitoConfig, CognitoVerifier, EntraConfig, EntraTokenKind,
+    EntraVerifier, ExpectedNonce, KeyRef, PublicKey, SignatureBackend, TokenUse, TokenVerifier,
+    VerifiedToken,
 };
 use entra_edge_auth::keys::{KeyCache, KeyLookup, MAX_KEY_DOCUMENT_BYTES};
-use entra_edge_auth::rust_crypto::RustCrypto;
 use entra_edge_auth::{ErrorCode, Result, Tuning};
 use serde_json::{json, Value};
 
@@ -36,37 +35,6 @@ impl SignatureBackend for CountingBackend {
     fn verify(&self, _: Algorithm, _: &PublicKey, _: &[u8], _: &[u8]) -> bool {
         self.0.set(self.0.get() + 1);
         true
-    }
-}
-
-/// Verifies with a key server that serves `key_body` for every URL asked; records the URLs.
-fn verify_with(
-    verifier: &dyn TokenVerifier,
-    token: &str,
-    now: u64,
-    key_body: &str,
-) -> (Result<VerifiedToken>, Vec<String>) {
-    let mut cache = KeyCache::new(Tuning::default());
-    let mut fetched = Vec::new();
-    let result = verify_sync(
-        verifier,
-        token,
-        now,
-        &mut |key: &KeyRef| -> Result<PublicKey> {
-            cache.resolve_sync(key, now, &mut |url: &str| {
-                fetched.push(url.to_owned());
-                Ok((200, key_body.as_bytes().to_vec()))
-            })
-        },
-        &RustCrypto,
-    );
-    (result, fetched)
-}
-
-fn code(result: Result<VerifiedToken>) -> ErrorCode {
-    match result {
-        Ok(v) => panic!("expected a rejection, got {v:?}"),
-        Err(e) => e.code(),
     }
 }
 

@@ -6,11 +6,8 @@ mod common;
 
 use common::*;
 use entra_edge_auth::jwt::{
-    verify_sync, AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, KeyRef, PublicKey,
-    TokenUse, TokenVerifier, VerifiedToken,
+    AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, TokenUse, TokenVerifier, VerifiedToken,
 };
-use entra_edge_auth::keys::KeyCache;
-use entra_edge_auth::rust_crypto::RustCrypto;
 use entra_edge_auth::{Error, ErrorCode, Result, Tuning};
 use serde_json::{json, Value};
 
@@ -20,16 +17,7 @@ const COGNITO_ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1
 const COGNITO_CLIENT: &str = "configuredcognitoclient";
 
 fn verify(verifier: &dyn TokenVerifier, token: &str, key_body: &str) -> Result<VerifiedToken> {
-    let mut cache = KeyCache::new(Tuning::default());
-    verify_sync(
-        verifier,
-        token,
-        NOW,
-        &mut |key: &KeyRef| -> Result<PublicKey> {
-            cache.resolve_sync(key, NOW, &mut |_| Ok((200, key_body.as_bytes().to_vec())))
-        },
-        &RustCrypto,
-    )
+    verify_with(verifier, token, NOW, key_body).0
 }
 
 fn alb(issuer: Option<&str>) -> AlbVerifier {

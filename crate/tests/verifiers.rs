@@ -5,12 +5,9 @@ mod common;
 
 use common::*;
 use entra_edge_auth::jwt::{
-    verify_sync, AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, EntraConfig,
-    EntraTokenKind, EntraVerifier, ExpectedNonce, KeyRef, PublicKey, TokenUse, TokenVerifier,
-    VerifiedToken,
+    AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, EntraConfig, EntraTokenKind,
+    EntraVerifier, ExpectedNonce, TokenUse, VerifiedToken,
 };
-use entra_edge_auth::keys::KeyCache;
-use entra_edge_auth::rust_crypto::RustCrypto;
 use entra_edge_auth::{ErrorCode, Result, Tuning};
 use serde_json::{json, Value};
 
@@ -20,38 +17,6 @@ const COGNITO_CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
 const TENANT: &str = "df4d171f-6cca-4c87-84cd-f299e4fca3a9";
 const ENTRA_CLIENT: &str = "11111111-2222-3333-4444-555555555555";
 const ENTRA_HOST: &str = "http://127.0.0.1:4010";
-
-/// Verifies with a key server that serves `key` for every URL the cache asks for, and
-/// records the URLs.
-fn verify_with(
-    verifier: &dyn TokenVerifier,
-    token: &str,
-    now: u64,
-    key_body: &str,
-) -> (Result<VerifiedToken>, Vec<String>) {
-    let mut cache = KeyCache::new(Tuning::default());
-    let mut fetched = Vec::new();
-    let result = verify_sync(
-        verifier,
-        token,
-        now,
-        &mut |key: &KeyRef| -> Result<PublicKey> {
-            cache.resolve_sync(key, now, &mut |url: &str| {
-                fetched.push(url.to_owned());
-                Ok((200, key_body.as_bytes().to_vec()))
-            })
-        },
-        &RustCrypto,
-    );
-    (result, fetched)
-}
-
-fn code(result: Result<VerifiedToken>) -> ErrorCode {
-    match result {
-        Ok(v) => panic!("expected a rejection, got {v:?}"),
-        Err(e) => e.code(),
-    }
-}
 
 // ---------------------------------------------------------------- ALB
 

@@ -2,16 +2,8 @@
 // it (never an allow); a source whose settings are all absent is disabled.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, mintAlb, mintCognito, cognitoClaims, readDeny } from './helpers.mjs';
+import { startStack, mintAlb, mintCognito, cognitoClaims, readDeny, withStack } from './helpers.mjs';
 
-async function withStack(options, body) {
-  const stack = await startStack(options);
-  try {
-    await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 describe('bad settings: 500 naming the setting, nothing forwarded', () => {
   const cases = [

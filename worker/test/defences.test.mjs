@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Response as MiniflareResponse } from 'miniflare';
 import {
-  startStack, mintAlb, mintCognito, cognitoClaims, readDeny, now,
+  startStack, mintAlb, mintCognito, cognitoClaims, readDeny, now, withStack,
 } from './helpers.mjs';
 
 /** Polls `condition` until it holds; fails after `ms` (a bound, not a timing assertion). */
@@ -25,14 +25,6 @@ async function waitFor(condition, what, ms = 15_000) {
 }
 const clockReaches = (t) => waitFor(() => now() >= t, `the clock to reach ${t}`, 60_000);
 
-async function withStack(options, body) {
-  const stack = await startStack(options);
-  try {
-    await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 /**
  * Sends `GET <target> HTTP/1.1` byte for byte to the worker's listener and reads the

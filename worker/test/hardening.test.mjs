@@ -11,20 +11,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import {
-  startStack, mintAlb, mintCognito, cognitoClaims, readDeny, plainRequest, now, WORKER_DIR, ALB_ISSUER, COGNITO_CLIENT,
+  startStack, mintAlb, mintCognito, cognitoClaims, readDeny, plainRequest, now, WORKER_DIR, ALB_ISSUER, COGNITO_CLIENT, withStack,
 } from './helpers.mjs';
 
 const viewer = (signer, opts = {}) => mintAlb(signer, { ...opts, claims: { roles: ['viewer'], ...(opts.claims ?? {}) } });
 const withAlb = (token, extra = {}) => ({ headers: { 'x-amzn-oidc-data': token, ...extra } });
 
-async function withStack(options, body) {
-  const stack = await startStack(options);
-  try {
-    return await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 /** Python's wsgiref serving the app in origins/wsgi_origin.py; resolves to its base URL. */
 async function startWsgiOrigin() {

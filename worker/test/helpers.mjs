@@ -263,3 +263,13 @@ export async function plainRequest(base, pathname, { method = 'GET', headers = {
     req.end();
   });
 }
+
+/** Runs `body` with a stack of its own (`startStack(options)`), closed afterwards. */
+export async function withStack(options, body) {
+  const stack = await startStack(options);
+  try {
+    return await body(stack);
+  } finally {
+    await stack.close();
+  }
+}

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { startStack, mintAlb, mintCognito, cognitoClaims, cognitoSigner, readDeny, now } from './helpers.mjs';
+import { startStack, mintAlb, mintCognito, cognitoClaims, cognitoSigner, readDeny, now, withStack } from './helpers.mjs';
 
 const alb = (stack, signer, claims = {}, header = {}) =>
   mintAlb(signer, { claims: { roles: ['viewer'], ...claims }, header }).then((t) => ({ headers: { 'x-amzn-oidc-data': t } }));
@@ -25,14 +25,6 @@ async function waitFor(condition, what, ms = 15_000) {
 const clockReaches = (t) => waitFor(() => now() >= t, `the clock to reach ${t}`);
 const statusOf = (response) => response.text().then(() => response.status);
 
-async function withStack(options, body) {
-  const stack = await startStack(options);
-  try {
-    await body(stack);
-  } finally {
-    await stack.close();
-  }
-}
 
 describe('key server faults: denied, nothing forwarded, honest status', () => {
   for (const [mode, status, code] of [['500', 503, 'key_fetch_failed'], ['hang', 503, 'key_fetch_failed'], ['garbage', 503, 'malformed_key'], ['slow-body', 503, 'key_fetch_failed']]) {

@@ -4,7 +4,12 @@
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use entra_edge_auth::jwt::key::{parse_jwks, parse_p256_pem};
-use entra_edge_auth::jwt::{Algorithm, PublicKey};
+use entra_edge_auth::jwt::{
+    verify_sync, Algorithm, KeyRef, PublicKey, TokenVerifier, VerifiedToken,
+};
+use entra_edge_auth::keys::KeyCache;
+use entra_edge_auth::rust_crypto::RustCrypto;
+use entra_edge_auth::{ErrorCode, Result, Tuning};
 use jwt_compact::alg::{Es256, Rsa};
 use jwt_compact::{Algorithm as _, AlgorithmSignature as _};
 use p256::pkcs8::DecodePrivateKey;
@@ -117,4 +122,37 @@ pub fn es256(signer: &EcSigner, header: Value, claims: Value, padded: bool) -> S
 
 pub fn std_b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
+}
+
+/// Verifies with a key server that serves `key_body` for every URL the real sans-IO
+/// [`KeyCache`] asks for, and records the URLs.
+pub fn verify_with(
+    verifier: &dyn TokenVerifier,
+    token: &str,
+    now: u64,
+    key_body: &str,
+) -> (Result<VerifiedToken>, Vec<String>) {
+    let mut cache = KeyCache::new(Tuning::default());
+    let mut fetched = Vec::new();
+    let result = verify_sync(
+        verifier,
+        token,
+        now,
+        &mut |key: &KeyRef| -> Result<PublicKey> {
+            cache.resolve_sync(key, now, &mut |url: &str| {
+                fetched.push(url.to_owned());
+                Ok((200, key_body.as_bytes().to_vec()))
+            })
+        },
+        &RustCrypto,
+    );
+    (result, fetched)
+}
+
+/// The code of a rejection (a test bug when the token was accepted).
+pub fn code(result: Result<VerifiedToken>) -> ErrorCode {
+    match result {
+        Ok(v) => panic!("expected a rejection, got {v:?}"),
+        Err(e) => e.code(),
+    }
 }
