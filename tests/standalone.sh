@@ -2,7 +2,7 @@
 # The repository stands on its own: no tracked test, script or manifest reads a path outside
 # the checkout (tests/standalone/paths.mjs), and the Rust vector tests pass from a copy of the
 # tracked files in a fresh temporary folder, where nothing from this machine sits beside the
-# checkout (the Wycheproof vectors used to be read from ../shared/vectors). tests/run.sh runs
+# checkout (the Wycheproof vectors used to be read from the shared folder beside it). tests/run.sh runs
 # this early. Reuses the checkout's target/ for the dependencies, so the copy compiles only
 # the crate. Cargo names path packages by their place in the workspace, so the copy could
 # reuse a test binary built elsewhere (which reads that place's files): fresh file times

@@ -1,6 +1,6 @@
 // Fails when a tracked test, script or manifest names a path outside the checkout, so a
 // clone alone runs README's commands (issue 15, part 2: the Wycheproof vectors used to be
-// read from ../shared/vectors, next to the repository).
+// read from the shared folder next to the repository).
 //
 // Static and conservative: every run of `..` segments in a tracked *.rs *.mjs *.js *.sh
 // *.toml *.json file is resolved against the folder it is relative to in practice (Rust:
