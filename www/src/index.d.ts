@@ -1,2 +1,11 @@
 export { EntraAuth } from './auth.js';
-export type { Account, EntraAuthConfig, EntraAuthError, EntraAuthErrorCode, LoginOptions, OboResult } from './auth.js';
+export type {
+  AccessTokenOptions,
+  Account,
+  EntraAuthConfig,
+  EntraAuthError,
+  EntraAuthErrorCode,
+  LoginOptions,
+  OboResult,
+  RedirectReturn,
+} from './auth.js';

@@ -5,12 +5,14 @@
 // fails to compile here. `@ts-expect-error` lines check that wrong uses are refused.
 import { EntraAuth } from 'entra-edge-auth';
 import type {
+  AccessTokenOptions,
   Account,
   EntraAuthConfig,
   EntraAuthError,
   EntraAuthErrorCode,
   LoginOptions,
   OboResult,
+  RedirectReturn,
 } from 'entra-edge-auth';
 import init, { EntraAuth as WebEntraAuth, init as namedInit, initSync } from 'entra-edge-auth/web';
 import type { InitInput, InitOutput } from 'entra-edge-auth/web';
@@ -47,6 +49,29 @@ export async function everyCall(): Promise<void> {
   const logoutUrl: string = auth.logout();
   console.log(url, navigated, handled?.username, token, obo.roles, account?.claims, last?.userId, roles, admin, logoutUrl);
 
+  // The working-day calls: the deep link back, other scopes, the protected API, events.
+  const returned: (Account & RedirectReturn) | undefined = await auth.handleRedirect();
+  const back: string | undefined = returned?.returnTo;
+  const state: unknown = returned?.appState;
+  const graph: AccessTokenOptions = { scopes: ['User.Read'], claims: { access_token: { xms_cc: { values: ['cp1'] } } } };
+  const graphToken: string = await auth.accessToken(graph);
+  const challenged: string = await auth.accessToken({ scopes: 'User.Read', claims: '{"access_token":{}}' });
+  const response: Response = await auth.fetch('https://api.example.com/orders', { method: 'POST', body: '{}' });
+  const denied: string | undefined = await auth.errorCode(response);
+  await auth.fetch(new URL('https://api.example.com/orders'));
+  const offs: Array<() => void> = [
+    auth.on('signedIn', (a: Account) => console.log(a.username)),
+    auth.on('signedOut', (reason: 'logout' | 'other-tab' | 'expired') => console.log(reason)),
+    auth.on('tokenRenewed', (detail: { kind: 'entra' | 'app'; expiresAt?: number }) => console.log(detail.kind, detail.expiresAt)),
+    auth.on('renewalFailed', (error: EntraAuthError) => console.log(error.code)),
+  ];
+  // @ts-expect-error: not one of the package's events
+  auth.on('tokenExpired', () => undefined);
+  // @ts-expect-error: a signedOut reason is not an account
+  auth.on('signedOut', (a: Account) => console.log(a));
+  offs.forEach((off) => off());
+  console.log(back, state, graphToken, challenged, denied);
+
   // The web entry: initialise the wasm first, any of three ways.
   const output: InitOutput = await init();
   const wasmUrl: InitInput = new URL('https://app.example.com/entra_edge_auth_bg.wasm');
@@ -62,6 +87,8 @@ export function branchOnCode(error: unknown): string {
   const status: number | undefined = e.status;
   // @ts-expect-error: not one of the package's codes
   const _wrong: EntraAuthErrorCode = 'no_such_code';
+  // @ts-expect-error: scopes are text or a list of text
+  const _scopes: AccessTokenOptions = { scopes: 42 };
   return `${e.name} ${code} ${status ?? ''} ${e.message}`;
 }
 
