@@ -9,22 +9,16 @@ mod common;
 
 use std::cell::Cell;
 
+use common::sources::*;
 use common::*;
 use entra_edge_auth::jwt::{
-    AlbConfig, AlbVerifier, Algorithm, CognitoConfig, CognitoVerifier, EntraConfig, EntraTokenKind,
-    EntraVerifier, ExpectedNonce, KeyRef, PublicKey, SignatureBackend, TokenUse, TokenVerifier,
-    VerifiedToken,
+    Algorithm, EntraConfig, EntraTokenKind, ExpectedNonce, KeyRef, PublicKey, SignatureBackend,
+    TokenUse, TokenVerifier, VerifiedToken,
 };
 use entra_edge_auth::keys::{KeyCache, KeyLookup, MAX_KEY_DOCUMENT_BYTES};
 use entra_edge_auth::{ErrorCode, Result, Tuning};
 use serde_json::{json, Value};
 
-const KEYS_BASE: &str = "http://127.0.0.1:9/alb-keys";
-const COGNITO_ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1";
-const COGNITO_CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
-const TENANT: &str = "df4d171f-6cca-4c87-84cd-f299e4fca3a9";
-const ENTRA_CLIENT: &str = "11111111-2222-3333-4444-555555555555";
-const ENTRA_HOST: &str = "http://127.0.0.1:4010";
 const ATTACKER_URL: &str = "http://attacker.example/keys";
 
 /// A backend that counts its calls and answers "valid": any job it sees would pass, so a
@@ -38,34 +32,6 @@ impl SignatureBackend for CountingBackend {
     }
 }
 
-fn with(mut v: Value, key: &str, value: Value) -> Value {
-    v[key] = value;
-    v
-}
-
-fn without(mut v: Value, key: &str) -> Value {
-    v.as_object_mut().unwrap().remove(key);
-    v
-}
-
-fn alb_verifier() -> AlbVerifier {
-    AlbVerifier::new(
-        AlbConfig {
-            signers: vec![ALB_ARN.into()],
-            client_ids: vec!["alb-client".into()],
-            issuer: Some("https://login.example/v2.0".into()),
-            keys_base_url: KEYS_BASE.into(),
-        },
-        Tuning::default(),
-    )
-    .unwrap()
-}
-
-fn alb_header() -> Value {
-    json!({"alg": "ES256", "kid": ALB_KID, "signer": ALB_ARN, "iss": "https://login.example/v2.0",
-           "client": "alb-client", "exp": NOW + 120, "typ": "JWT"})
-}
-
 fn alb_claims() -> Value {
     json!({"sub": "alice-sub", "email": "alice@example.com", "exp": NOW + 120,
            "iss": "https://login.example/v2.0"})
@@ -75,23 +41,6 @@ fn alb_at(header: Value, claims: Value, now: u64) -> Result<VerifiedToken> {
     let signer = EcSigner::fixture("p256-a");
     let token = es256(&signer, header, claims, true);
     verify_with(&alb_verifier(), &token, now, signer.public_pem()).0
-}
-
-fn cognito_verifier() -> CognitoVerifier {
-    CognitoVerifier::new(
-        CognitoConfig {
-            issuer: COGNITO_ISS.into(),
-            jwks_url: CognitoConfig::default_jwks_url(COGNITO_ISS),
-            client_ids: vec![COGNITO_CLIENT.into()],
-            token_uses: vec![TokenUse::Access, TokenUse::Id],
-        },
-        Tuning::default(),
-    )
-    .unwrap()
-}
-
-fn cognito_header() -> Value {
-    json!({"alg": "RS256", "kid": "cognito-key-1"})
 }
 
 fn cognito_access_claims() -> Value {
@@ -108,29 +57,12 @@ fn cognito_at(header: Value, claims: Value, now: u64) -> Result<VerifiedToken> {
     let signer = RsaSigner::fixture("rsa-2048-a.pem");
     let token = rs256(&signer, header, claims);
     verify_with(
-        &cognito_verifier(),
+        &cognito_verifier(vec![TokenUse::Access, TokenUse::Id]),
         &token,
         now,
         &signer.jwks("cognito-key-1"),
     )
     .0
-}
-
-fn entra_verifier() -> EntraVerifier {
-    EntraVerifier::new(
-        EntraConfig {
-            authority_host: ENTRA_HOST.into(),
-            tenant: TENANT.into(),
-            audiences: vec![ENTRA_CLIENT.into()],
-            jwks_url: EntraConfig::default_jwks_url(ENTRA_HOST, TENANT),
-            issuer_template: None,
-            kind: EntraTokenKind::IdToken {
-                nonce: ExpectedNonce::Value("n-1".into()),
-            },
-        },
-        Tuning::default(),
-    )
-    .unwrap()
 }
 
 fn entra_claims() -> Value {
@@ -141,7 +73,18 @@ fn entra_claims() -> Value {
 fn entra_at(claims: Value, now: u64) -> Result<VerifiedToken> {
     let signer = RsaSigner::fixture("rsa-2048-a.pem");
     let token = rs256(&signer, json!({"alg": "RS256", "kid": "entra-1"}), claims);
-    verify_with(&entra_verifier(), &token, now, &signer.jwks("entra-1")).0
+    verify_with(
+        &entra_verifier(
+            EntraTokenKind::IdToken {
+                nonce: ExpectedNonce::Value("n-1".into()),
+            },
+            ENTRA_CLIENT,
+        ),
+        &token,
+        now,
+        &signer.jwks("entra-1"),
+    )
+    .0
 }
 
 // ------------------------------------------- the key type is bound to the algorithm
@@ -154,12 +97,16 @@ fn rs256_job_refuses_a_p256_key_before_any_backend_runs() {
     let input = signing_input(&cognito_header(), &cognito_access_claims(), false);
     // 64 bytes: the length a P-256 signature has, so the length check passes.
     let token = format!("{input}.{}", b64(&[7; 64], false));
-    let pending = cognito_verifier().precheck(&token).unwrap();
+    let pending = cognito_verifier(vec![TokenUse::Access, TokenUse::Id])
+        .precheck(&token)
+        .unwrap();
     let p256 = EcSigner::fixture("p256-a").public_key();
     let error = pending.signature_job(&p256).unwrap_err();
     assert_eq!(error.code(), ErrorCode::UnsupportedAlgorithm);
     // The right key type with the same bytes gets as far as the length check.
-    let pending = cognito_verifier().precheck(&token).unwrap();
+    let pending = cognito_verifier(vec![TokenUse::Access, TokenUse::Id])
+        .precheck(&token)
+        .unwrap();
     let error = pending.signature_job(&signer.public_key()).unwrap_err();
     assert_eq!(error.code(), ErrorCode::BadSignature);
 }
@@ -214,7 +161,7 @@ fn cognito_ignores_key_carrying_headers() {
         // Signed by the attacker, whose key the header carries or points to: refused.
         let forged = rs256(&attacker, header.clone(), cognito_access_claims());
         let (result, fetched) = verify_with(
-            &cognito_verifier(),
+            &cognito_verifier(vec![TokenUse::Access, TokenUse::Id]),
             &forged,
             NOW,
             &issuer.jwks("cognito-key-1"),
@@ -224,7 +171,7 @@ fn cognito_ignores_key_carrying_headers() {
         // Signed by the issuer: the header is ignored, not a reason to refuse.
         let genuine = rs256(&issuer, header, cognito_access_claims());
         let (result, fetched) = verify_with(
-            &cognito_verifier(),
+            &cognito_verifier(vec![TokenUse::Access, TokenUse::Id]),
             &genuine,
             NOW,
             &issuer.jwks("cognito-key-1"),
@@ -242,8 +189,17 @@ fn entra_ignores_key_carrying_headers() {
     for (name, value) in key_carrying_headers(attacker_rsa_jwk()) {
         let header = with(json!({"alg": "RS256", "kid": "entra-1"}), name, value);
         let forged = rs256(&attacker, header, entra_claims());
-        let (result, fetched) =
-            verify_with(&entra_verifier(), &forged, NOW, &issuer.jwks("entra-1"));
+        let (result, fetched) = verify_with(
+            &entra_verifier(
+                EntraTokenKind::IdToken {
+                    nonce: ExpectedNonce::Value("n-1".into()),
+                },
+                ENTRA_CLIENT,
+            ),
+            &forged,
+            NOW,
+            &issuer.jwks("entra-1"),
+        );
         assert_eq!(code(result), ErrorCode::BadSignature, "{name}");
         assert_eq!(fetched, vec![configured.clone()], "{name}");
     }
@@ -439,7 +395,12 @@ fn jwks_kid_must_be_short_and_printable_before_any_fetch() {
         json!({"alg": "RS256", "kid": longest}),
         cognito_access_claims(),
     );
-    let (result, fetched) = verify_with(&cognito_verifier(), &token, NOW, &signer.jwks(&longest));
+    let (result, fetched) = verify_with(
+        &cognito_verifier(vec![TokenUse::Access, TokenUse::Id]),
+        &token,
+        NOW,
+        &signer.jwks(&longest),
+    );
     assert!(result.is_ok(), "{result:?}");
     assert_eq!(fetched.len(), 1);
     for kid in [
@@ -454,7 +415,12 @@ fn jwks_kid_must_be_short_and_printable_before_any_fetch() {
             json!({"alg": "RS256", "kid": kid}),
             cognito_access_claims(),
         );
-        let (result, fetched) = verify_with(&cognito_verifier(), &token, NOW, &signer.jwks(&kid));
+        let (result, fetched) = verify_with(
+            &cognito_verifier(vec![TokenUse::Access, TokenUse::Id]),
+            &token,
+            NOW,
+            &signer.jwks(&kid),
+        );
         assert_eq!(code(result), ErrorCode::InvalidKid, "{kid:?}");
         assert!(fetched.is_empty(), "{kid:?} caused a fetch");
     }

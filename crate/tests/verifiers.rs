@@ -3,40 +3,15 @@
 
 mod common;
 
+use common::sources::*;
 use common::*;
 use entra_edge_auth::jwt::{
-    AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, EntraConfig, EntraTokenKind,
-    EntraVerifier, ExpectedNonce, TokenUse, VerifiedToken,
+    EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce, TokenUse, VerifiedToken,
 };
 use entra_edge_auth::{ErrorCode, Result, Tuning};
 use serde_json::{json, Value};
 
-const KEYS_BASE: &str = "http://127.0.0.1:9/alb-keys";
-const COGNITO_ISS: &str = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1";
-const COGNITO_CLIENT: &str = "3n4b5urk1ft4fl3mg5e62d9ado";
-const TENANT: &str = "df4d171f-6cca-4c87-84cd-f299e4fca3a9";
-const ENTRA_CLIENT: &str = "11111111-2222-3333-4444-555555555555";
-const ENTRA_HOST: &str = "http://127.0.0.1:4010";
-
 // ---------------------------------------------------------------- ALB
-
-fn alb_verifier() -> AlbVerifier {
-    AlbVerifier::new(
-        AlbConfig {
-            signers: vec![ALB_ARN.into()],
-            client_ids: vec!["alb-client".into()],
-            issuer: Some("https://login.example/v2.0".into()),
-            keys_base_url: KEYS_BASE.into(),
-        },
-        Tuning::default(),
-    )
-    .unwrap()
-}
-
-fn alb_header() -> Value {
-    json!({"alg": "ES256", "kid": ALB_KID, "signer": ALB_ARN, "iss": "https://login.example/v2.0",
-           "client": "alb-client", "exp": NOW + 120, "typ": "JWT"})
-}
 
 fn alb_claims() -> Value {
     json!({"sub": "alice-sub", "email": "alice@example.com", "exp": NOW + 120,
@@ -47,16 +22,6 @@ fn alb_check(header: Value, claims: Value, padded: bool) -> Result<VerifiedToken
     let signer = EcSigner::fixture("p256-a");
     let token = es256(&signer, header, claims, padded);
     verify_with(&alb_verifier(), &token, NOW, signer.public_pem()).0
-}
-
-fn with(mut v: Value, key: &str, value: Value) -> Value {
-    v[key] = value;
-    v
-}
-
-fn without(mut v: Value, key: &str) -> Value {
-    v.as_object_mut().unwrap().remove(key);
-    v
 }
 
 #[test]
@@ -303,23 +268,6 @@ fn alb_rejects_key_that_is_not_p256() {
 }
 
 // ---------------------------------------------------------------- Cognito
-
-fn cognito_verifier(uses: Vec<TokenUse>) -> CognitoVerifier {
-    CognitoVerifier::new(
-        CognitoConfig {
-            issuer: COGNITO_ISS.into(),
-            jwks_url: CognitoConfig::default_jwks_url(COGNITO_ISS),
-            client_ids: vec![COGNITO_CLIENT.into()],
-            token_uses: uses,
-        },
-        Tuning::default(),
-    )
-    .unwrap()
-}
-
-fn cognito_header() -> Value {
-    json!({"alg": "RS256", "kid": "cognito-key-1"})
-}
 
 fn cognito_access_claims() -> Value {
     json!({"sub": "u-1", "iss": COGNITO_ISS, "token_use": "access", "client_id": COGNITO_CLIENT,
@@ -569,21 +517,6 @@ fn cognito_rejects_oversized_token() {
 }
 
 // ---------------------------------------------------------------- Entra
-
-fn entra_verifier(kind: EntraTokenKind, audience: &str) -> EntraVerifier {
-    EntraVerifier::new(
-        EntraConfig {
-            authority_host: ENTRA_HOST.into(),
-            tenant: TENANT.into(),
-            audiences: vec![audience.into()],
-            jwks_url: EntraConfig::default_jwks_url(ENTRA_HOST, TENANT),
-            issuer_template: None,
-            kind,
-        },
-        Tuning::default(),
-    )
-    .unwrap()
-}
 
 fn id_token_claims() -> Value {
     json!({"iss": format!("{ENTRA_HOST}/{TENANT}/v2.0"), "aud": ENTRA_CLIENT, "tid": TENANT,

@@ -49,8 +49,16 @@ async function signIn(base, username, path = '/gifts') {
   let r = await c.send(`${base}${path}`);
   assert.equal(r.status, 302);
   const authorize = new URL(r.headers.get('location'));
-  r = await c.send(authorize.href);
-  // The provider's sign-in page.
+  const location = await providerSignIn(c, authorize, username, base);
+  const callback = await c.send(location);
+  return { c, authorize, callback, callbackUrl: location };
+}
+
+/** The provider's part of a sign-in: `c` opens `authorize`, fills the sign-in form as
+ * `username`, and follows the provider's redirects until one leads back to `back`; returns
+ * that URL (the redirect URI with the code, not yet opened). */
+async function providerSignIn(c, authorize, username, back) {
+  let r = await c.send(authorize.href);
   while (r.status >= 300 && r.status < 400) r = await c.send(new URL(r.headers.get('location'), authorize).href);
   const action = /action="([^"]+)" id="login"/.exec(await r.text())[1];
   r = await c.send(new URL(action, authorize).href, {
@@ -59,12 +67,11 @@ async function signIn(base, username, path = '/gifts') {
     body: new URLSearchParams({ username, password: h.DEMO_PASSWORD }).toString(),
   });
   let location = r.headers.get('location');
-  while (!location.startsWith(base)) {
+  while (!location.startsWith(back)) {
     r = await c.send(new URL(location, authorize).href);
     location = r.headers.get('location');
   }
-  const callback = await c.send(location);
-  return { c, authorize, callback, callbackUrl: location };
+  return location;
 }
 
 test('an unauthenticated request goes to the authorize endpoint: code flow, the rule\'s scope, state, nonce, the ALB callback', async () => {
@@ -208,19 +215,7 @@ async function tokensFor(username, scope) {
     client_id: ALB_APP_ID, response_type: 'code', scope, redirect_uri: `${seed.url}/oauth2/idpresponse`,
     state: crypto.randomBytes(16).toString('hex'), nonce: crypto.randomBytes(16).toString('hex'),
   }).toString();
-  let r = await c.send(authorize.href);
-  while (r.status >= 300 && r.status < 400) r = await c.send(new URL(r.headers.get('location'), authorize).href);
-  const action = /action="([^"]+)" id="login"/.exec(await r.text())[1];
-  r = await c.send(new URL(action, authorize).href, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ username, password: h.DEMO_PASSWORD }).toString(),
-  });
-  let location = r.headers.get('location');
-  while (!location.startsWith(seed.url)) {
-    r = await c.send(new URL(location, authorize).href);
-    location = r.headers.get('location');
-  }
+  const location = await providerSignIn(c, authorize, username, seed.url);
   const code = new URL(location).searchParams.get('code');
   const token = await fetch(`${stack.urls.provider}/${TENANT_ID}/oauth2/v2.0/token`, {
     method: 'POST',

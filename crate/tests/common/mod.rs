@@ -1,6 +1,8 @@
 //! Test-only token minting with the fixture keys in `tests/fixtures/`.
 #![allow(dead_code)]
 
+pub mod sources;
+
 use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine;
 use entra_edge_auth::jwt::key::{parse_jwks, parse_p256_pem};
