@@ -5,8 +5,8 @@
 # the package, the edge worker's wasm (when missing or stale) and the local OBO service,
 # starts the Entra-shaped provider, the OBO service, the edge worker (workerd, Miniflare)
 # in front of the origin API, the ALB stand-in and the static server on 127.0.0.1, prints
-# the URLs, and stays in the foreground until Ctrl-C. Ports: PROVIDER_PORT (47010),
-# OBO_PORT (47020), WEB_PORT (47030), EDGE_PORT (47040), ORIGIN_PORT (47050), ALB_PORT (47060).
+# the URLs, and stays in the foreground until Ctrl-C. Ports: PROVIDER_PORT (27010),
+# OBO_PORT (27020), WEB_PORT (27030), EDGE_PORT (27040), ORIGIN_PORT (27050), ALB_PORT (27060).
 # Short lifetimes to watch renewals (step 7 of the page): ACCESS_TOKEN_TTL and APP_TOKEN_TTL
 # (seconds, default 3600); REQUIRE_ACRS=c1 makes the API answer a claims challenge until a
 # step-up sign-in satisfied that authentication context.

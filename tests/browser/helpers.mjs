@@ -16,15 +16,20 @@ export { USERS, DEMO_PASSWORD, GROUP_ROLES };
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = path.resolve(here, '../artifacts');
 
-/** Test ports (high, fixed, apart from the demo's) unless the environment says otherwise. */
+/**
+ * Test ports (fixed, apart from the demo's) unless the environment says otherwise. They sit
+ * below Linux's ephemeral range (32768-60999): a port in that range can be held at any moment
+ * by some process's `listen(0)` or outgoing connection, which is how a CI run once found
+ * 47150 taken and failed every end-to-end test with EADDRINUSE.
+ */
 export const PORTS = {
-  provider: Number(process.env.TEST_PROVIDER_PORT ?? 47110),
-  obo: Number(process.env.TEST_OBO_PORT ?? 47120),
-  web: Number(process.env.TEST_WEB_PORT ?? 47130),
-  edge: Number(process.env.TEST_EDGE_PORT ?? 47140),
-  origin: Number(process.env.TEST_ORIGIN_PORT ?? 47150),
-  alb: Number(process.env.TEST_ALB_PORT ?? 47160),
-  albListener: Number(process.env.TEST_ALB_LISTENER_PORT ?? 47170),
+  provider: Number(process.env.TEST_PROVIDER_PORT ?? 27110),
+  obo: Number(process.env.TEST_OBO_PORT ?? 27120),
+  web: Number(process.env.TEST_WEB_PORT ?? 27130),
+  edge: Number(process.env.TEST_EDGE_PORT ?? 27140),
+  origin: Number(process.env.TEST_ORIGIN_PORT ?? 27150),
+  alb: Number(process.env.TEST_ALB_PORT ?? 27160),
+  albListener: Number(process.env.TEST_ALB_LISTENER_PORT ?? 27170),
 };
 
 /** Bounded waits: long enough for a loaded 2-core machine, never unbounded. */

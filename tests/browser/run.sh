@@ -48,8 +48,26 @@ ensure_worker_wasm
 cargo build --quiet -p local-obo-service
 export OBO_BIN="$PWD/target/debug/local-obo-service"
 
+# The end-to-end tests listen on fixed ports (tests/browser/helpers.mjs, tests/compare/bench.mjs).
+# A port someone else holds would fail every test with EADDRINUSE; say up front who holds it.
+ports_free() {
+  local port busy=0
+  command -v ss >/dev/null || return 0 # iproute2; without it the tests' own errors say it
+  for port in "$@"; do
+    if ss -Hltn "sport = :$port" | grep -q .; then
+      echo "port $port is already in use:" >&2
+      ss -Hltnp "sport = :$port" >&2 || true
+      busy=1
+    fi
+  done
+  return "$busy"
+}
+
 status=0
 part "end to end (node --test, headless Chromium)"
+ports_free "${TEST_PROVIDER_PORT:-27110}" "${TEST_OBO_PORT:-27120}" "${TEST_WEB_PORT:-27130}" \
+  "${TEST_EDGE_PORT:-27140}" "${TEST_ORIGIN_PORT:-27150}" "${TEST_ALB_PORT:-27160}" \
+  "${TEST_ALB_LISTENER_PORT:-27170}" || status=1
 mkdir -p tests/artifacts
 (cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
   || status=1

@@ -44,8 +44,8 @@ const www = path.resolve(here, '../../www');
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const RATES = (process.env.BENCH_RATES ?? '1,4').split(',').map(Number);
 const PORTS = {
-  provider: Number(process.env.TEST_PROVIDER_PORT ?? 47210),
-  web: Number(process.env.TEST_WEB_PORT ?? 47230),
+  provider: Number(process.env.TEST_PROVIDER_PORT ?? 27210),
+  web: Number(process.env.TEST_WEB_PORT ?? 27230),
 };
 const APPS = ['ours', 'msal'];
 const USER = USERS[1];

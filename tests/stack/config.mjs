@@ -53,4 +53,4 @@ export const COGNITO = {
 };
 
 /** Default ports: the demo. The tests use their own (see tests/browser/run.sh). */
-export const DEFAULT_PORTS = { provider: 47010, obo: 47020, web: 47030, edge: 47040, origin: 47050, alb: 47060 };
+export const DEFAULT_PORTS = { provider: 27010, obo: 27020, web: 27030, edge: 27040, origin: 27050, alb: 27060 };

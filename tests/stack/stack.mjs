@@ -173,7 +173,7 @@ export async function startStack({
   closers.push(async () => fs.rmSync(dir, { recursive: true, force: true }));
   try {
     // Seed 000: the ALB's app registration, signed in through the ALB listener stand-in.
-    const albListenerPort = ports.albListener ?? 47070;
+    const albListenerPort = ports.albListener ?? 27070;
     const albApp = seed000App({ listenerPort: albListenerPort });
     const provider = await startProvider({ port: ports.provider, webOrigin, accessTokenTtl, albApp, log });
     closers.push(() => provider.close());

@@ -91,7 +91,7 @@ fn config(extra: &[(&str, &str)]) -> String {
     let mut config = serde_json::json!({
         "tenantId": TENANT,
         "clientId": CLIENT,
-        "redirectUri": "http://127.0.0.1:47130/demo/",
+        "redirectUri": "http://127.0.0.1:27130/demo/",
     });
     for (k, v) in extra {
         config[*k] = Value::from(*v);
@@ -237,17 +237,17 @@ fn the_new_settings_are_checked_and_named() {
 #[wasm_bindgen_test]
 fn the_callback_is_read_against_its_pending_login() {
     let core = Core::new(&config(&[])).unwrap();
-    assert_eq!(core.callback("http://127.0.0.1:47130/demo/?x=1"), "");
+    assert_eq!(core.callback("http://127.0.0.1:27130/demo/?x=1"), "");
     let login: Value =
         serde_json::from_str(&core.start_login("null", &login_entropy(), 1.7e9).unwrap()).unwrap();
     let (state, pending) = (
         login["state"].as_str().unwrap(),
         login["pending"].as_str().unwrap().to_owned(),
     );
-    let url = format!("http://127.0.0.1:47130/demo/?code=the-code&state={state}&x=1");
+    let url = format!("http://127.0.0.1:27130/demo/?code=the-code&state={state}&x=1");
     let callback: Value = serde_json::from_str(&core.callback(&url)).unwrap();
     assert_eq!(callback["state"], state);
-    assert_eq!(callback["address"], "http://127.0.0.1:47130/demo/?x=1");
+    assert_eq!(callback["address"], "http://127.0.0.1:27130/demo/?x=1");
     let code = core
         .authorization_code(&url, Some(pending.clone()), 1.7e9 + 5.0)
         .unwrap();
