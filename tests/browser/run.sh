@@ -48,28 +48,39 @@ ensure_worker_wasm
 cargo build --quiet -p local-obo-service
 export OBO_BIN="$PWD/target/debug/local-obo-service"
 
-# The end-to-end tests listen on fixed ports (tests/browser/helpers.mjs, tests/compare/bench.mjs).
-# A port someone else holds would fail every test with EADDRINUSE; say up front who holds it.
-ports_free() {
-  local port busy=0
-  command -v ss >/dev/null || return 0 # iproute2; without it the tests' own errors say it
-  for port in "$@"; do
-    if ss -Hltn "sport = :$port" | grep -q .; then
-      echo "port $port is already in use:" >&2
-      ss -Hltnp "sport = :$port" >&2 || true
-      busy=1
+# The end-to-end tests listen on fixed ports (tests/browser/helpers.mjs), 27110-27170 unless
+# TEST_*_PORT say otherwise. A port another process holds would fail every test with
+# EADDRINUSE, so when one is taken the suite moves to the next free block (28110-28170, …)
+# and says who held it.
+port_taken() {
+  command -v ss >/dev/null || return 1 # iproute2; without it the tests' own errors say it
+  ss -Hltn "sport = :$1" | grep -q .
+}
+choose_test_ports() {
+  local base port taken
+  [ -z "${TEST_PROVIDER_PORT:-}" ] || return 0 # the caller chose
+  for base in 27100 28100 29100 30100 31100; do
+    taken=""
+    for port in $((base + 10)) $((base + 20)) $((base + 30)) $((base + 40)) $((base + 50)) $((base + 60)) $((base + 70)); do
+      if port_taken "$port"; then taken="$port"; break; fi
+    done
+    if [ -z "$taken" ]; then
+      export TEST_PROVIDER_PORT=$((base + 10)) TEST_OBO_PORT=$((base + 20)) TEST_WEB_PORT=$((base + 30)) \
+        TEST_EDGE_PORT=$((base + 40)) TEST_ORIGIN_PORT=$((base + 50)) TEST_ALB_PORT=$((base + 60)) \
+        TEST_ALB_LISTENER_PORT=$((base + 70))
+      return 0
     fi
+    echo "port $taken is in use, the end-to-end tests move to other ports:" >&2
+    ss -Hltnp "sport = :$taken" >&2 || true
   done
-  return "$busy"
+  return 1
 }
 
 status=0
 part "end to end (node --test, headless Chromium)"
-ports_free "${TEST_PROVIDER_PORT:-27110}" "${TEST_OBO_PORT:-27120}" "${TEST_WEB_PORT:-27130}" \
-  "${TEST_EDGE_PORT:-27140}" "${TEST_ORIGIN_PORT:-27150}" "${TEST_ALB_PORT:-27160}" \
-  "${TEST_ALB_LISTENER_PORT:-27170}" || status=1
 mkdir -p tests/artifacts
-(cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
+(choose_test_ports || { echo "no free block of test ports" >&2; exit 1; }
+  cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
   || status=1
 
 part "the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"
