@@ -3,8 +3,9 @@
 #   bash www/demo.sh
 # installs what is missing (wasm target, wasm-pack, wasm-bindgen-cli, npm packages), builds
 # the package, the edge worker's wasm (when missing or stale) and the local OBO service,
-# starts the Entra-shaped provider, the OBO service, the edge worker (workerd, Miniflare)
-# in front of the origin API, the ALB stand-in and the static server on 127.0.0.1, prints
+# starts the Entra-shaped provider, the OBO service, one edge gate (the workerd binary) in
+# front of the origin (the API, and seed 000's app), the ALB listener and key endpoint, and
+# the static server on 127.0.0.1 (the page's API calls and the ALB path reach that gate), prints
 # the URLs, and stays in the foreground until Ctrl-C. Ports: PROVIDER_PORT (27010),
 # OBO_PORT (27020), WEB_PORT (27030), EDGE_PORT (27040), ORIGIN_PORT (27050), ALB_PORT (27060).
 # Short lifetimes to watch renewals (step 7 of the page): ACCESS_TOKEN_TTL and APP_TOKEN_TTL

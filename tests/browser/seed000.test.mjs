@@ -183,6 +183,15 @@ describe('seed 000 through the ALB', () => {
       await page.waitForSelector('#x-auth-sub', h.WAIT);
       assert.ok(page.url().startsWith(`${seed.url}/`), page.url());
       assert.equal(await page.textContent('#x-auth-source'), 'alb');
+      // Both of the demo's paths reach the same gate: the one the page's API calls go to
+      // decided this ALB request too (its decision log), and the ALB forwards to it.
+      assert.equal(new URL(stack.demoConfig.apiUrl).origin, stack.urls.edge);
+      assert.equal(seed.gate.url, stack.urls.edge);
+      assert.ok(stack.edge.decisions.some((d) => d.source === 'alb' && d.outcome === 'allow'),
+        'the stack\'s gate logged the ALB path\'s allow');
+      const api = await fetch(stack.demoConfig.apiUrl);
+      assert.equal(api.status, 401);
+      assert.ok(stack.edge.decisions.some((d) => d.path === '/api/tickets' && d.error === 'missing_credential'));
     } finally {
       await chrome.close();
     }

@@ -1,61 +1,47 @@
-// The real edge worker (worker/src/index.js and the core's wasm in worker/pkg) under workerd,
-// through the Miniflare API, on 127.0.0.1: the gate between the demo page and the origin API.
-// Miniflare comes from the worker's own npm packages (worker/node_modules), so the stack
-// runs the same workerd the worker's tests do.
+// The stack's one edge gate: the real edge worker (worker/src/index.js and the core's wasm in
+// worker/pkg) run self-hosted by the `workerd` binary (worker/workerd/start.mjs, as on an
+// instance behind the ALB), on 127.0.0.1. The demo page's API calls (Bearer) and seed 000's
+// ALB listener (x-amzn-oidc-data) both reach it; it forwards to the one origin.
 
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** The route policy of the demo API (the worker's `POLICY`). `OPTIONS` is public so a
- * browser's CORS preflight (which never carries a credential) reaches origin, which
- * answers it; every other method is checked. */
-export const POLICY = {
-  rules: [
-    { path: '/api', match: 'prefix', methods: ['OPTIONS'], public: true },
-    { path: '/api/tickets', methods: ['GET', 'HEAD'], roles: ['viewer', 'itsm_agent', 'itsm_manager', 'super_admin'] },
-    { path: '/api/tickets', methods: ['POST'], roles: ['itsm_agent', 'itsm_manager', 'super_admin'] },
-    { path: '/api/admin', match: 'prefix', roles: ['super_admin'] },
-  ],
-};
-
-async function loadMiniflare(workerDir) {
-  const require = createRequire(path.join(workerDir, 'package.json'));
-  let entry;
-  try {
-    entry = require.resolve('miniflare');
-  } catch {
-    throw new Error('miniflare is not installed in worker/: run `npm ci` there (www/demo.sh and tests/browser/run.sh do)');
-  }
-  return (await import(pathToFileURL(entry).href)).Miniflare;
-}
+/** The demo API's rules in the gate's `POLICY`. `OPTIONS` is public so a browser's CORS
+ * preflight (which never carries a credential) reaches origin, which answers it; every other
+ * method is checked. The API's other paths are for super_admin only: seed 000's rules come
+ * after these and admit any verified user, which must not open the rest of the API. */
+export const API_POLICY_RULES = [
+  { path: '/api', match: 'prefix', methods: ['OPTIONS'], public: true },
+  { path: '/api/tickets', methods: ['GET', 'HEAD'], roles: ['viewer', 'itsm_agent', 'itsm_manager', 'super_admin'] },
+  { path: '/api/tickets', methods: ['POST'], roles: ['itsm_agent', 'itsm_manager', 'super_admin'] },
+  { path: '/api/admin', match: 'prefix', roles: ['super_admin'] },
+  { path: '/api', match: 'prefix', roles: ['super_admin'] },
+];
 
 /**
- * Starts the worker on `127.0.0.1:port` with `bindings` (its environment: ORIGIN_URL,
- * COGNITO_*, ALB_*, GROUP_ROLES, POLICY, …). Resolves once workerd answers.
+ * Starts the gate on `127.0.0.1:port` with `settings` as its whole environment (ORIGIN_URL,
+ * POLICY, COGNITO_*, ALB_*, ENTRA_*, …). Resolves to `{ url, pid, decisions, close }` once
+ * workerd listens (`decisions`: its decision-log lines, parsed); a bad setting rejects, naming it (start.mjs refuses to start).
  */
-export async function startEdge({ port, workerDir, bindings }) {
+export async function startEdge({ port, workerDir, settings, log = () => {} }) {
   const wasm = path.join(workerDir, 'pkg/entra_edge_auth_bg.wasm');
   if (!fs.existsSync(wasm)) {
     throw new Error(`${wasm} is missing: build the worker first (www/demo.sh and tests/browser/run.sh do)`);
   }
-  const Miniflare = await loadMiniflare(workerDir);
-  const mf = new Miniflare({
-    modules: true,
-    scriptPath: path.join(workerDir, 'src/index.js'),
-    modulesRoot: workerDir,
-    modulesRules: [
-      { type: 'ESModule', include: ['**/*.js'] },
-      { type: 'CompiledWasm', include: ['**/*.wasm'] },
-    ],
-    // As worker/wrangler.toml: no newer than the workerd that worker/package.json pins.
-    compatibilityDate: '2026-04-01',
-    // The demo shows why a request was refused (deny bodies carry the detailed reason).
-    bindings: { EXPOSE_DENY_DETAIL: 'true', ...bindings },
-    host: '127.0.0.1',
-    port,
+  const { startWorkerdGate } = await import(pathToFileURL(path.join(workerDir, 'test/workerd-process.mjs')).href);
+  // The decision log (one JSON line per decision), kept for the tests.
+  const decisions = [];
+  const gate = await startWorkerdGate(settings, {
+    listen: `127.0.0.1:${port}`,
+    log: (output) => {
+      for (const line of output.split('\n')) {
+        log(`[gate] ${line}`);
+        if (line.startsWith('{"')) {
+          try { decisions.push(JSON.parse(line)); } catch { /* not a decision line */ }
+        }
+      }
+    },
   });
-  const url = (await mf.ready).toString().replace(/\/$/, '');
-  return { url, mf, close: () => mf.dispose() };
+  return { url: gate.url, pid: gate.pid, decisions, close: () => gate.stop() };
 }

@@ -1,7 +1,8 @@
-// The origin API behind the edge worker: it checks no token (the worker did) and reports
-// what it received, so the demo page and the tests can see the identity the worker vouched
-// for. It answers CORS for the demo page's origin on every response, preflights included
-// (the worker's policy lets `OPTIONS` through to it without a credential).
+// The origin behind the edge worker: an API under /api that checks no token (the worker did)
+// and reports what it received, so the demo page and the tests can see the identity the
+// worker vouched for, and, on every other path, seed 000's app pages (`pages`). The API
+// answers CORS for the demo page's origin on every response, preflights included (the
+// worker's policy lets `OPTIONS` through to it without a credential).
 
 import http from 'node:http';
 
@@ -17,15 +18,23 @@ const TICKETS = [
   { id: 'CHG-311', title: 'Rotate the ALB certificate', state: 'scheduled' },
 ];
 
+/** The API's paths: `/api` and below. */
+const isApiPath = (pathname) => pathname === '/api' || pathname.startsWith('/api/');
+
 /**
  * Starts the origin on `127.0.0.1:port`. `corsOrigin` is the demo page's origin. Every
- * request is kept in `requests` (method, path, headers) for the tests.
+ * request to the API is kept in `requests` (method, path, headers) for the tests; `pages`,
+ * when given, answers every path outside the API (seed 000's app, seed000.mjs giftApp).
  */
-export async function startOrigin({ port, corsOrigin, log = () => {} }) {
+export async function startOrigin({ port, corsOrigin, pages, log = () => {} }) {
   const requests = [];
   // `requireAcrs`: a test makes the API answer a claims challenge (see claimsChallenge).
   const settings = { requireAcrs: undefined };
   const server = http.createServer((req, res) => {
+    if (pages && !isApiPath(new URL(req.url, 'http://127.0.0.1').pathname)) {
+      pages.handle(req, res);
+      return;
+    }
     req.resume();
     req.on('end', () => {
       const url = new URL(req.url, 'http://127.0.0.1');

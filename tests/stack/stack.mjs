@@ -1,11 +1,12 @@
 // The whole local stack on 127.0.0.1: the Entra-shaped provider, the OBO service (the Rust
-// binary in tests/obo-service), the edge worker under workerd in front of a small origin API,
-// a stand-in for ALB's token signing and key endpoint, and a static server for www/ (demo
+// binary in tests/obo-service), one edge gate (the worker, self-hosted under the workerd
+// binary) in front of one origin (the API under /api, seed 000's app elsewhere), seed 000's
+// ALB listener signing users in, ALB's key endpoint, and a static server for www/ (demo
 // page + built package).
 //
 //   browser ──login──▶ provider          browser ──OBO──▶ OBO service (Cognito-shaped tokens)
-//   browser ──Bearer──▶ edge worker ──verified x-auth-* headers──▶ origin API
-//   ALB stand-in ──x-amzn-oidc-data──▶ edge worker ──▶ origin API
+//   browser ──Bearer──▶ edge gate ──verified x-auth-* headers──▶ origin (/api)
+//   browser ──▶ ALB listener ──x-amzn-oidc-data──▶ the same edge gate ──▶ origin (the app)
 //
 // `node stack.mjs` runs it in the foreground (www/demo.sh does); tests import
 // `startStack()` and get handles to stop and restart the parts.
@@ -18,11 +19,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { API_APP_ID, COGNITO, DEFAULT_PORTS, DEMO_SCOPES, GROUP_ROLES, SPA_CLIENT_ID, TENANT_ID } from './config.mjs';
-import { ALB_ARN, startAlb } from './alb.mjs';
-import { POLICY, startEdge } from './edge.mjs';
+import { startAlb } from './alb.mjs';
+import { API_POLICY_RULES, startEdge } from './edge.mjs';
 import { startOrigin } from './origin.mjs';
 import { startProvider } from './provider.mjs';
-import { seed000App, startSeed000 } from './seed000.mjs';
+import { gateSettings, giftApp, POLICY_RULES as SEED000_POLICY_RULES, seed000App, startSeed000 } from './seed000.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -193,35 +194,38 @@ export async function startStack({
     await obo.start();
     closers.push(() => obo.stop());
 
-    const origin = await startOrigin({ port: ports.origin, corsOrigin: webOrigin, log });
+    const app = giftApp({ log });
+    const origin = await startOrigin({ port: ports.origin, corsOrigin: webOrigin, pages: app, log });
     closers.push(() => origin.close());
     // ALB authenticates against the same Entra tenant, with the SPA's client.
     const alb = await startAlb({ port: ports.alb, issuer: provider.issuer, clientId: SPA_CLIENT_ID, log });
     closers.push(() => alb.close());
 
+    // One gate for both paths: the SPA's app tokens (Cognito-shaped, from the OBO service),
+    // the stand-in's and the listener's ALB tokens, the ALB app's Entra API tokens.
+    const seedGate = gateSettings({ provider, alb, albApp, listenerPort: albListenerPort });
     const edge = await startEdge({
       port: ports.edge,
       workerDir,
-      bindings: {
+      log,
+      settings: {
+        ...seedGate,
         ORIGIN_URL: origin.url,
-        POLICY: JSON.stringify(POLICY),
+        POLICY: JSON.stringify({ rules: [...API_POLICY_RULES, ...SEED000_POLICY_RULES] }),
         GROUP_ROLES: JSON.stringify(Object.fromEntries(GROUP_ROLES.map((r) => [r.group, r.role]))),
         // The OBO service's tokens: Cognito's issuer string, keys from the service itself.
         COGNITO_ISSUER: `https://cognito-idp.${COGNITO.region}.amazonaws.com/${COGNITO.userPoolId}`,
         COGNITO_JWKS_URL: `${oboOrigin}/.well-known/jwks.json`,
         COGNITO_CLIENT_IDS: COGNITO.appClientId,
-        ALB_ARNS: ALB_ARN,
-        ALB_KEYS_URL: alb.url,
-        ALB_CLIENT_IDS: SPA_CLIENT_ID,
-        ALB_ISSUER: provider.issuer,
-        ENTRA_TENANT_ID: TENANT_ID,
-        ENTRA_AUTHORITY: provider.origin,
-        LOGOUT_REDIRECT_URI: `${webOrigin}/demo/`,
+        // The stand-in's /sign tokens name the SPA's client; the listener's, the ALB app's.
+        ALB_CLIENT_IDS: `${SPA_CLIENT_ID},${seedGate.ALB_CLIENT_IDS}`,
+        // The demo shows why a request was refused (deny bodies carry the detailed reason).
+        EXPOSE_DENY_DETAIL: 'true',
       },
     });
     closers.push(() => edge.close());
 
-    const seed000 = await startSeed000({ provider, alb, albApp, listenerPort: albListenerPort, workerDir, log });
+    const seed000 = await startSeed000({ provider, alb, albApp, listenerPort: albListenerPort, gate: edge, app, log });
     closers.push(() => seed000.close());
 
     const demoConfig = {
@@ -294,7 +298,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   console.log(`
   Local Entra (OpenID provider): ${stack.urls.issuer}
   OBO exchange service:          ${stack.urls.obo}/obo/exchange
-  Edge worker (workerd):         ${stack.urls.edge}   (in front of the origin API)
+  Edge gate (workerd binary):    ${stack.urls.edge}   (in front of the origin; both paths below)
   Protected API route:           ${stack.urls.edge}/api/tickets
   Origin API (behind the edge):  ${stack.urls.origin}
   ALB stand-in (keys, signer):   ${stack.urls.alb}/${stack.alb.kid}
@@ -302,7 +306,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   An ALB-style request through the worker:
     curl -s -H "x-amzn-oidc-data: $(curl -s -d '{"sub":"alb-user","groups":["SG-StackFlow-Agents"]}' ${stack.urls.alb}/sign)" ${stack.urls.edge}/api/tickets
 
-  Seed 000 (sign in through the ALB listener, self-hosted gate): ${stack.urls.seed000}
+  Seed 000 (sign in through the ALB listener, then the same gate): ${stack.urls.seed000}
 
   Demo: ${stack.urls.demo}
 
