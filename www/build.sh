@@ -6,8 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/www/node_modules/.bin:$PATH"
+# The shadow stack: 64 KiB instead of rustc's 1 MiB default, which the page would otherwise
+# hold as wasm memory from instantiation on. The deepest call measured is about 17 KB (a
+# token answer whose ID token nests JSON to the reader's limit); `node www/stack-depth.mjs`
+# measures it on the built file and fails when it passes half of this (tests/browser/run.sh).
+STACK_BYTES="${WASM_STACK_BYTES:-65536}" # a smaller one only to see www/stack-depth.mjs fail
 for target in web bundler; do
   out="www/pkg-$target"
+  RUSTFLAGS="-C link-arg=-zstack-size=$STACK_BYTES" \
   CARGO_TARGET_DIR="$PWD/target/wasm-browser" wasm-pack --log-level warn build crate --release \
     --target "$target" --out-dir "../$out" --no-pack --no-opt \
     --no-default-features --features browser
