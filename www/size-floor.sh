@@ -9,6 +9,11 @@
 #                                       also without panic and formatting code (nightly,
 #                                       -Cpanic=immediate-abort with -Zbuild-std; needs
 #                                       rustup's rust-src for nightly)
+#   FLOOR_SIGNIN_ONLY=1 bash www/size-floor.sh
+#                                       messages kept, but without the working day's exports
+#                                       (issue 13: auth.fetch, tokens per resource, tabs,
+#                                       deep links): what an app calling only the sign-in
+#                                       functions would load at best from a split build
 # Needs what www/build.sh needs (wasm32 target, wasm-bindgen-cli, `npm ci` in www/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,13 +31,21 @@ edit() {
   grep -qF -- "$2" "$file" || { echo "size-floor: '$2' not found in crate/src/$1" >&2; exit 1; }
   FROM="$2" TO="$3" perl -0pi -e 's/\Q$ENV{FROM}\E/$ENV{TO}/g' "$file"
 }
-edit lib.rs 'pub mod base64url;' \
-  'macro_rules! format { ($($t:tt)*) => { ::std::string::String::new() } }
+if [ "${FLOOR_SIGNIN_ONLY:-}" = 1 ]; then
+  for call in appToken carriesAppToken apiVerdict denyCode scopeKey resourceToken resourceRequest \
+    readResource peerIsNewer loginReturn; do
+    edit wasm/browser/mod.rs "#[wasm_bindgen(js_name = $call)]" "#[cfg(any())] #[wasm_bindgen(js_name = $call)]"
+  done
+else
+  edit lib.rs 'pub mod base64url;' \
+    'macro_rules! format { ($($t:tt)*) => { ::std::string::String::new() } }
 pub mod base64url;'
-edit error.rs 'message: Cow::Owned(message.into()),' 'message: { drop(message); Cow::Borrowed("") },'
-edit error.rs 'message: Cow::Borrowed(message),' 'message: { let _ = message; Cow::Borrowed("") },'
+  edit error.rs 'message: Cow::Owned(message.into()),' 'message: { drop(message); Cow::Borrowed("") },'
+  edit error.rs 'message: Cow::Borrowed(message),' 'message: { let _ = message; Cow::Borrowed("") },'
+fi
 
 target="$root/target/size-floor"
+[ "${FLOOR_SIGNIN_ONLY:-}" = 1 ] && target="$root/target/size-floor-signin"
 wasm="$target/wasm32-unknown-unknown/release/entra_edge_auth.wasm"
 args=(-p entra-edge-auth --lib --release --target wasm32-unknown-unknown --no-default-features --features browser)
 if [ "${FLOOR_NIGHTLY:-}" = 1 ]; then
