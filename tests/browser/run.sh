@@ -82,7 +82,7 @@ status=${status_stack:-0}
 part "end to end (node --test, headless Chromium)"
 mkdir -p tests/artifacts
 (choose_test_ports || { echo "no free block of test ports" >&2; exit 1; }
-  cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
+  cd tests/browser && node --test --test-concurrency=1 --test-reporter=tap webcrypto.test.mjs login.test.mjs session.test.mjs flow.test.mjs workday.test.mjs tabs.test.mjs bundler.test.mjs alb-listener.test.mjs seed000.test.mjs) \
   || status=1
 
 part "the MSAL.js comparison runs end to end once (both apps sign in; tests/compare)"

@@ -48,7 +48,8 @@ async function importKey(jwk, params) {
  * @returns {Promise<boolean>}
  */
 export async function verifySignature(alg, jwk, data, signature) {
-  const params = PARAMS[alg];
+  // Own names only: `PARAMS.constructor` is Object's, not a check.
+  const params = Object.hasOwn(PARAMS, alg) ? PARAMS[alg] : undefined;
   if (!params) throw codedError('unsupported_algorithm', `no WebCrypto check for ${alg}`);
   const key = await importKey(jwk, params);
   return crypto.subtle.verify(params, key, signature, data);
