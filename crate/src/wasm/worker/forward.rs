@@ -7,6 +7,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Request;
 
+use super::origin_proof::OriginAuth;
 use super::strip::{AlbForward, StripRules, ALB_IDENTITY};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::{Identity, TokenSource};
@@ -18,15 +19,16 @@ pub const IDENTITY_HEADERS: [&str; 3] = ["x-auth-sub", "x-auth-roles", "x-auth-s
 // The origin request is built in one call into JS rather than one per header operation
 // (it runs on every forward), with its strings packed into one (each string argument is a
 // separate UTF-8 decode on the JS side). It only carries out what Rust decided:
-// `packed` is `target \n drop \n request id \n sub \n roles \n source`, where `drop` lists
-// the headers to delete, `,`-separated (names are RFC 9110 tokens: no `,`, no `\n`), the
-// request id replaces any `x-request-id` the client sent (see `request_id`), and the last
-// three are the identity header values, set when `identity` is true. A value the Headers API
-// refuses throws its index (0 = sub, 1 = roles, 2 = source); any other failure throws the
-// runtime's error.
+// `packed` is `target \n drop \n request id \n sub \n roles \n source \n assertion \n
+// auth name \n auth value`, where `drop` lists the headers to delete, `,`-separated (names
+// are RFC 9110 tokens: no `,`, no `\n`), the request id replaces any `x-request-id` the
+// client sent (see `request_id`), the next three are the identity header values, set when
+// `identity` is true, then `x-auth-assertion` and the `ORIGIN_AUTH_HEADER` pair, each set
+// when not empty. A value the Headers API refuses throws its index (0 = sub, 1 = roles,
+// 2 = source, 3 = assertion, 4 = the secret); any other failure throws the runtime's error.
 #[wasm_bindgen(inline_js = r#"
 export function build_origin_request(request, packed, identity) {
-  const [target, drop, id, sub, roles, source] = packed.split('\n');
+  const [target, drop, id, sub, roles, source, assertion, authName, authValue] = packed.split('\n');
   const out = new Request(target, request);
   const h = out.headers;
   if (drop) for (const name of drop.split(',')) h.delete(name);
@@ -38,6 +40,8 @@ export function build_origin_request(request, packed, identity) {
       try { h.set(names[i], values[i]); } catch { throw i; }
     }
   }
+  if (assertion) { try { h.set('x-auth-assertion', assertion); } catch { throw 3; } }
+  if (authName) { try { h.set(authName, authValue); } catch { throw 4; } }
   return out;
 }
 "#)]
@@ -50,23 +54,36 @@ extern "C" {
     ) -> std::result::Result<Request, JsValue>;
 }
 
+/// What the gate adds to every forward besides the identity headers.
+pub struct Added<'a> {
+    /// `x-request-id`.
+    pub request_id: &'a str,
+    /// `x-auth-assertion` (verified requests, with `ASSERTION_KEY`).
+    pub assertion: Option<&'a str>,
+    /// `ORIGIN_AUTH_HEADER: ORIGIN_AUTH_SECRET` (every forward).
+    pub origin_auth: Option<&'a OriginAuth>,
+}
+
 /// The request to send to origin: same method, path, query and body; filtered headers; the
 /// identity headers when there is an identity (public routes have none). `target` is
 /// `ORIGIN_URL` + path + query; `header_names` the request's header names, `,`-separated.
 ///
 /// The copy is made by the runtime (`new Request(target, request)`: headers and body stream
 /// natively), then the client's identity headers are deleted from it by name, which keeps
-/// the per-request cost near a plain pass-through. `request_id` goes to origin as
-/// `x-request-id`, in place of any the client sent.
+/// the per-request cost near a plain pass-through. `added.request_id` goes to origin as
+/// `x-request-id`, in place of any the client sent; the assertion and the origin secret
+/// replace any copy the client sent too (the strip rules drop those).
 pub fn origin_request(
     request: &Request,
     target: &str,
     header_names: &str,
     identity: Option<&Identity>,
-    request_id: &str,
+    added: &Added<'_>,
     forward_alb_access_token: bool,
 ) -> Result<Request> {
-    let rules = strip_rules(request, header_names, identity, forward_alb_access_token);
+    let mut rules = strip_rules(request, header_names, identity, forward_alb_access_token);
+    rules.origin_auth = added.origin_auth.map(|auth| auth.folded.clone());
+    let request_id = added.request_id;
     let drop = header_names
         .split(',')
         .filter(|name| !name.is_empty() && !rules.keep(name))
@@ -102,7 +119,22 @@ pub fn origin_request(
     if let Some(i) = values.iter().position(|v| v.contains('\n')) {
         return Err(refused(IDENTITY_HEADERS[i]));
     }
-    let packed = [target, &drop, request_id, values[0], values[1], values[2]].join("\n");
+    // The assertion is base64url and dots, the secret was checked as printable ASCII: a
+    // refusal of either is the gate's fault, not the token's.
+    let assertion = added.assertion.unwrap_or("");
+    let (auth_name, auth_value) = added
+        .origin_auth
+        .map_or(("", ""), |auth| (auth.header.as_str(), auth.secret()));
+    if assertion.contains('\n') || auth_value.contains('\n') {
+        return Err(build_failed(&JsValue::from_str(
+            "a gate header holds a line feed",
+        )));
+    }
+    let packed = [
+        target, &drop, request_id, values[0], values[1], values[2], assertion, auth_name,
+        auth_value,
+    ]
+    .join("\n");
     build_origin_request(request, &packed, identity.is_some()).map_err(|e| {
         match e.as_f64().and_then(|i| IDENTITY_HEADERS.get(i as usize)) {
             Some(name) => refused(name),
@@ -133,5 +165,9 @@ fn strip_rules(
                 && read(ALB_IDENTITY).as_deref() == Some(i.subject.as_str()),
             access_token: forward_alb_access_token,
         });
-    StripRules { alb, connection }
+    StripRules {
+        alb,
+        connection,
+        origin_auth: None,
+    }
 }
