@@ -125,22 +125,26 @@ pub fn origin_request(
     let (auth_name, auth_value) = added
         .origin_auth
         .map_or(("", ""), |auth| (auth.header.as_str(), auth.secret()));
-    if assertion.contains('\n') || auth_value.contains('\n') {
-        return Err(build_failed(&JsValue::from_str(
-            "a gate header holds a line feed",
-        )));
-    }
-    let packed = [
+    let packed = pack(&[
         target, &drop, request_id, values[0], values[1], values[2], assertion, auth_name,
         auth_value,
-    ]
-    .join("\n");
+    ])
+    .ok_or_else(|| build_failed(&JsValue::from_str("a gate header holds a line feed")))?;
     build_origin_request(request, &packed, identity.is_some()).map_err(|e| {
         match e.as_f64().and_then(|i| IDENTITY_HEADERS.get(i as usize)) {
             Some(name) => refused(name),
             None => build_failed(&e),
         }
     })
+}
+
+/// `fields` joined by `\n` for `build_origin_request`; `None` when a field holds a `\n`
+/// itself (it would shift every field after it into the wrong header).
+fn pack(fields: &[&str]) -> Option<String> {
+    if fields.iter().any(|field| field.contains('\n')) {
+        return None;
+    }
+    Some(fields.join("\n"))
 }
 
 /// What the strip rules need to know of this request. The two header values are read only
@@ -169,5 +173,18 @@ fn strip_rules(
         alb,
         connection,
         origin_auth: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack;
+
+    #[test]
+    fn packing_refuses_a_field_that_would_shift_the_others() {
+        assert_eq!(pack(&["a", "", "c"]).as_deref(), Some("a\n\nc"));
+        assert_eq!(pack(&["a", "b\nc"]), None);
+        assert_eq!(pack(&["a\n", "b"]), None);
+        assert_eq!(pack(&["a", "b", "\n"]), None);
     }
 }
