@@ -169,6 +169,15 @@ impl Gate {
         self.tokens.borrow().len()
     }
 
+    /// Signs once with the assertion key (importing it), so a key WebCrypto refuses is
+    /// found before the first request needs it. `Ok` without a key.
+    pub async fn check_signer(&self) -> Result<()> {
+        match &self.signer {
+            Some(signer) => signer.sign(b"entra-edge-auth key check").await.map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     pub fn cached_assertions(&self) -> usize {
         self.assertions.borrow().len()
     }

@@ -96,6 +96,24 @@ impl EdgeGate {
             .map(|error| format!("{}: {}", error.code().as_str(), error.message()))
     }
 
+    /// Resolves to the assertion key's problem as `"<code>: <message>"`, or `null` (no
+    /// problem, no key, or a configuration error `configError` already reports). Imports
+    /// `ASSERTION_KEY` into WebCrypto and signs once: a JWK whose `x`/`y` are not `d`'s
+    /// public point reads fine but is refused there. For launchers, after `configError`.
+    #[wasm_bindgen(js_name = checkAssertionKey)]
+    pub fn check_assertion_key(&self) -> Promise {
+        let gate = self.inner.as_ref().ok().cloned();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let problem = match gate {
+                Some(gate) => gate.check_signer().await.err(),
+                None => None,
+            };
+            Ok(problem.map_or(JsValue::NULL, |e| {
+                format!("{}: {}", e.code().as_str(), e.message()).into()
+            }))
+        })
+    }
+
     /// Counters as JSON, for tests and operators: requests, verifications, token cache hits,
     /// key fetches.
     pub fn stats(&self) -> String {
