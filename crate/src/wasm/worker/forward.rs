@@ -81,8 +81,15 @@ pub fn origin_request(
     added: &Added<'_>,
     forward_alb_access_token: bool,
 ) -> Result<Request> {
-    let mut rules = strip_rules(request, header_names, identity, forward_alb_access_token);
-    rules.origin_auth = added.origin_auth.map(|auth| auth.folded.clone());
+    let read = |name: &str| request.headers().get(name).ok().flatten();
+    let origin_auth = added.origin_auth.map(|auth| auth.folded.as_str());
+    let rules = strip_rules(
+        header_names,
+        identity,
+        forward_alb_access_token,
+        origin_auth,
+        &read,
+    );
     let request_id = added.request_id;
     let drop = header_names
         .split(',')
@@ -147,16 +154,17 @@ fn pack(fields: &[&str]) -> Option<String> {
     Some(fields.join("\n"))
 }
 
-/// What the strip rules need to know of this request. The two header values are read only
-/// when the request carries those names (rare), so the common forward reads none.
+/// What the strip rules need to know of this request; `read` answers a header's value.
+/// The two header values are read only when the request carries those names (rare), so
+/// the common forward reads none.
 fn strip_rules(
-    request: &Request,
     header_names: &str,
     identity: Option<&Identity>,
     forward_alb_access_token: bool,
+    origin_auth: Option<&str>,
+    read: &dyn Fn(&str) -> Option<String>,
 ) -> StripRules {
     let carries = |wanted: &str| header_names.split(',').any(|name| name == wanted);
-    let read = |name: &str| request.headers().get(name).ok().flatten();
     let connection = if carries("connection") {
         read("connection")
     } else {
@@ -172,13 +180,65 @@ fn strip_rules(
     StripRules {
         alb,
         connection,
-        origin_auth: None,
+        origin_auth: origin_auth.map(str::to_owned),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::pack;
+    use super::*;
+    use crate::identity::TokenSource;
+
+    fn alb_user(subject: &str) -> Identity {
+        Identity {
+            source: TokenSource::Alb,
+            subject: subject.into(),
+            roles: vec![],
+            groups_overage: false,
+            expires_at: 100,
+            claims: Default::default(),
+        }
+    }
+
+    /// A request's headers, as `strip_rules` reads them.
+    fn headers(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn strip_rules_read_what_the_request_carries() {
+        let read = headers(&[("connection", "x-custom"), (ALB_IDENTITY, "alice")]);
+        let names = "connection,x-amzn-oidc-identity,x-custom";
+        let alice = alb_user("alice");
+        let rules = strip_rules(names, Some(&alice), true, Some("x-origin-auth"), &read);
+        assert_eq!(rules.connection.as_deref(), Some("x-custom"));
+        let alb = rules.alb.as_ref().expect("an ALB identity");
+        assert!(alb.identity_matches && alb.access_token);
+        assert_eq!(rules.origin_auth.as_deref(), Some("x-origin-auth"));
+        assert!(!rules.keep("x-custom") && !rules.keep("x_origin_auth"));
+        // Another subject's identity header does not match; an unlisted name is not read.
+        let bob = alb_user("bob");
+        let rules = strip_rules("x-amzn-oidc-identity", Some(&bob), false, None, &read);
+        let alb = rules.alb.as_ref().expect("an ALB identity");
+        assert!(!alb.identity_matches && !alb.access_token);
+        assert_eq!(rules.connection, None);
+        assert!(rules.origin_auth.is_none());
+        let unlisted = strip_rules("", Some(&alice), false, None, &read);
+        assert!(
+            !unlisted
+                .alb
+                .as_ref()
+                .expect("an ALB identity")
+                .identity_matches
+        );
+        // No ALB identity: no ALB headers travel.
+        assert!(strip_rules(names, None, true, None, &read).alb.is_none());
+    }
 
     #[test]
     fn packing_refuses_a_field_that_would_shift_the_others() {
