@@ -85,6 +85,9 @@ error_codes! {
     NonceMismatch => "nonce_mismatch", 401;
     /// Cognito `token_use` is not one of the accepted kinds.
     TokenUseMismatch => "token_use_mismatch", 401;
+    /// An identity assertion made for another request (method or path) than the one it
+    /// arrived on, or an unbound one where a bound one is expected.
+    BindingMismatch => "binding_mismatch", 401;
     /// A Microsoft Graph access token (a `nonce` in its header): only Graph can verify it.
     GraphToken => "graph_token", 401;
 

@@ -36,6 +36,9 @@ pub mod keys;
 pub mod policy;
 pub mod roles;
 
+#[cfg(feature = "assertion")]
+pub mod assertion;
+
 #[cfg(feature = "rust-crypto")]
 pub mod rust_crypto;
 

@@ -163,3 +163,139 @@ fn verify_cognito_fetching_jwks_from_a_key_server() {
     assert!(out.contains("VERIFIED (cognito_access)"));
     assert_eq!(server.join().unwrap(), "/pool/.well-known/jwks.json");
 }
+
+/// An assertion as the gate makes it (the core's claims, an ES256 signature), with the
+/// JWKS the gate would publish for its key (RFC 7515 A.3's).
+fn gate_assertion(bound: Option<entra_edge_auth::assertion::BoundRequest<'_>>) -> (String, String) {
+    use entra_edge_auth::assertion::{
+        compact, jwks_document, unsigned, AssertionSettings, Binding, SigningKey,
+    };
+    use entra_edge_auth::identity::{Identity, TokenSource};
+    use p256::ecdsa::signature::Signer;
+    let d = "jpsQnnGQmL-YBIffH1136cspYG6-0iY7X1fCE9-E9LI";
+    let jwk = format!(
+        r#"{{"kty":"EC","crv":"P-256","d":"{d}","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}}"#
+    );
+    let key = SigningKey::parse(&jwk).unwrap();
+    let settings = AssertionSettings {
+        issuer: "https://gate.example".into(),
+        audience: "https://origin.example".into(),
+        ttl_secs: 60,
+        binding: if bound.is_some() {
+            Binding::Request
+        } else {
+            Binding::Token
+        },
+    };
+    let identity = Identity {
+        source: TokenSource::Alb,
+        subject: "alice".into(),
+        roles: vec!["viewer".into()],
+        groups_overage: false,
+        expires_at: NOW + 600,
+        claims: Default::default(),
+    };
+    let out = unsigned(&settings, key.kid(), &identity, NOW, bound).unwrap();
+    use base64::Engine;
+    let scalar = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(d)
+        .unwrap();
+    let signer = p256::ecdsa::SigningKey::from_slice(&scalar).unwrap();
+    let signature: p256::ecdsa::Signature = signer.sign(out.signing_input.as_bytes());
+    (
+        compact(&out.signing_input, &signature.to_bytes()),
+        jwks_document(&[&key]),
+    )
+}
+
+#[test]
+fn verify_assertion_with_a_jwks_file() {
+    let (assertion, jwks) = gate_assertion(None);
+    let jwks = temp_file("gate-jwks.json", &jwks);
+    let at = NOW.to_string();
+    let base = [
+        "verify-assertion",
+        &assertion,
+        "--jwks",
+        &jwks,
+        "--at",
+        &at,
+        "--issuer",
+        "https://gate.example",
+    ];
+    let (code, out) = cli(&[&base[..], &["--audience", "https://origin.example"]].concat());
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("VERIFIED (assertion)") && out.contains("\"sub\": \"alice\""));
+    let (code, out) = cli(&[&base[..], &["--audience", "https://other.example"]].concat());
+    assert_eq!(code, 1);
+    assert!(out.contains("error code: audience_mismatch"), "{out}");
+    // Past its exp (60 s), allowing the default 60 s of skew.
+    let late = (NOW + 120).to_string();
+    let (code, out) = cli(&[
+        "verify-assertion",
+        &assertion,
+        "--jwks",
+        &jwks,
+        "--audience",
+        "https://origin.example",
+        "--at",
+        &late,
+    ]);
+    assert_eq!(code, 1);
+    assert!(out.contains("token_expired"), "{out}");
+}
+
+#[test]
+fn verify_assertion_checks_the_binding_when_asked() {
+    let bound = entra_edge_auth::assertion::BoundRequest {
+        method: "GET",
+        path: "/itsm/tickets",
+        id: "j1",
+    };
+    let (assertion, jwks) = gate_assertion(Some(bound));
+    let jwks = temp_file("gate-jwks-bound.json", &jwks);
+    let at = NOW.to_string();
+    let run = |method: &str, path: &str| {
+        cli(&[
+            "verify-assertion",
+            &assertion,
+            "--jwks",
+            &jwks,
+            "--audience",
+            "https://origin.example",
+            "--at",
+            &at,
+            "--method",
+            method,
+            "--path",
+            path,
+        ])
+    };
+    assert_eq!(run("GET", "/itsm/tickets").0, 0);
+    let (code, out) = run("GET", "/admin");
+    assert_eq!(code, 1);
+    assert!(out.contains("binding_mismatch"), "{out}");
+    assert_eq!(run("DELETE", "/itsm/tickets").0, 1);
+}
+
+#[test]
+fn verify_assertion_usage_errors() {
+    let (assertion, _) = gate_assertion(None);
+    for args in [
+        vec!["verify-assertion", &assertion, "--audience", "a"],
+        vec!["verify-assertion", &assertion, "--jwks", "f"],
+        vec!["verify-assertion", "--jwks", "f", "--audience", "a"],
+        vec![
+            "verify-assertion",
+            &assertion,
+            "--jwks",
+            "f",
+            "--audience",
+            "a",
+            "--method",
+            "GET",
+        ],
+    ] {
+        assert_eq!(cli(&args).0, 2, "{args:?}");
+    }
+}

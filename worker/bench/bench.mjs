@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
+import { exportJWK, generateKeyPair } from 'jose';
 import { Miniflare } from 'miniflare';
 import {
   WORKER_DIR,
@@ -30,7 +31,11 @@ const UNIQUE_POOL = Number(process.env.BENCH_UNIQUE_TOKENS ?? 16384);
 // BENCH_FLOOR=1 adds a fourth worker (bench/headers-worker.js): pass-through plus only the
 // header work every forward needs (strip, three x-auth-* headers), the floor for a cache hit.
 const FLOOR = process.env.BENCH_FLOOR === '1';
-const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : [])];
+// BENCH_ASSERTION=1 adds our worker twice more with the identity assertion on (a P-256 key
+// generated per run): `assert` with the default binding (one signature per token, reused),
+// `assert-bound` with ASSERTION_BIND=request (one signature per request).
+const ASSERTION = process.env.BENCH_ASSERTION === '1';
+const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : []), ...(ASSERTION ? ['assert', 'assert-bound'] : [])];
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -54,6 +59,8 @@ const rules = [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm
 const socket = [{ host: '127.0.0.1', port: 0 }];
 // BENCH_BINDINGS: extra settings (JSON) for our worker, e.g. '{"LOG_ALLOW_SAMPLE":"0"}'.
 const ours = { ...common, ...JSON.parse(process.env.BENCH_BINDINGS ?? '{}') };
+const assertionKey = ASSERTION ? JSON.stringify(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)) : '';
+const asserting = { ...ours, ASSERTION_KEY: assertionKey, ASSERTION_ISSUER: 'https://gate.bench', ASSERTION_AUDIENCE: 'https://origin.bench' };
 const mf = new Miniflare({
   host: '127.0.0.1',
   // The worker's decision log (a line per request by default) is read and dropped: its cost
@@ -64,6 +71,10 @@ const mf = new Miniflare({
     { name: 'jose', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/.build/jose-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'ours', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: ours, unsafeDirectSockets: socket },
     ...(FLOOR ? [{ name: 'headers', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/headers-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket }] : []),
+    ...(ASSERTION ? [
+      { name: 'assert', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: asserting, unsafeDirectSockets: socket },
+      { name: 'assert-bound', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: { ...asserting, ASSERTION_BIND: 'request' }, unsafeDirectSockets: socket },
+    ] : []),
   ],
 });
 await mf.ready;
@@ -174,6 +185,17 @@ if (FLOOR) {
   lines.push('', '| alg | tokens | headers-only floor req/s (p99 ms) | ours/floor | workerd CPU µs/req (floor; ours) |', '|---|---|---|---|---|');
   for (const r of rows) {
     lines.push(`| ${r.alg} | ${r.mode} | ${fmt(r.headers.rps)} (${fmt(r.headers.p99)}) | ${fmt(r.ours.rps / r.headers.rps, 2)} | ${fmt(r.headers.cpu)}; ${fmt(r.ours.cpu)} |`);
+  }
+}
+if (ASSERTION) {
+  // The signature's cost is the CPU difference to `ours` where every request signs: every
+  // unique token (both bindings), every request when bound.
+  const vs = (x, y) => (y ? fmt(x.rps / y.rps, 2) : '-');
+  lines.push('', `| alg | tokens | assert req/s (p99 ms) | assert-bound req/s (p99 ms) | assert/ours | assert-bound/ours | assert/floor | assert-bound/floor | workerd CPU µs/req (ours; assert; assert-bound) |`, '|---|---|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const a = r.assert;
+    const b = r['assert-bound'];
+    lines.push(`| ${r.alg} | ${r.mode} | ${fmt(a.rps)} (${fmt(a.p99)}) | ${fmt(b.rps)} (${fmt(b.p99)}) | ${vs(a, r.ours)} | ${vs(b, r.ours)} | ${vs(a, r.headers)} | ${vs(b, r.headers)} | ${fmt(r.ours.cpu)}; ${fmt(a.cpu)}; ${fmt(b.cpu)} |`);
   }
 }
 console.log(lines.join('\n'));

@@ -3,7 +3,9 @@
 # Builds what it needs (the wasm, the jose worker bundle), then runs bench.mjs.
 # BENCH_ROUNDS (default 5) interleaved rounds of BENCH_SECONDS (default 5) per worker and case;
 # about 6 minutes in all. bench/micro.mjs (node bench/micro.mjs, after this) times the pieces,
-# bench/profile.mjs profiles one worker under load.
+# bench/profile.mjs profiles one worker under load. BENCH_FLOOR=1 adds the headers-only
+# floor worker; BENCH_ASSERTION=1 adds ours with the identity assertion on (default binding
+# and ASSERTION_BIND=request) and prints their ratios to ours and to the floor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund

@@ -24,6 +24,17 @@ if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERS
 fi
 # The WSGI origin in test/origins/ (a real CGI-style header merge) runs on Python 3.
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3; }
+# The assertion-verifying Python origin (test/origins/assertion_origin.py) needs PyJWT with
+# its ES256 support: Debian's python3-jwt and python3-cryptography, for the system Python
+# (a python3 earlier on PATH, pyenv's say, may lack them; it is used when it has them).
+if python3 -c 'import jwt, cryptography' 2>/dev/null; then
+  PYTHON_WITH_PYJWT=python3
+else
+  /usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null \
+    || { apt-get update -qq && apt-get install -y -qq python3-jwt python3-cryptography; }
+  PYTHON_WITH_PYJWT=/usr/bin/python3
+fi
+export PYTHON_WITH_PYJWT
 cd "$WORKER"
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
@@ -40,6 +51,10 @@ step "build the core to wasm (worker feature), unless worker/pkg is newer than i
 step "adapter unit tests (native)"
 (cd "$ROOT" && CARGO_TARGET_DIR=target/worker-native \
   cargo test -p entra-edge-auth --lib --no-default-features --features worker wasm::worker)
+
+step "the CLI, for the origin-side checks of the assertion tests (verify-assertion)"
+(cd "$ROOT" && cargo build --quiet -p entra-edge-auth --bin entra-edge-auth)
+export ENTRA_EDGE_AUTH_CLI="$ROOT/target/debug/entra-edge-auth"
 
 step "workerd tests (Miniflare)"
 export WYCHEPROOF_DIR="${WYCHEPROOF_DIR:-$ROOT/crate/tests/vectors/wycheproof}"

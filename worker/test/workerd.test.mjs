@@ -82,6 +82,29 @@ test('a malformed setting stops the start, naming it', async () => {
   assert.match(half.stderr, /ALB_ARNS/);
 });
 
+test('an assertion key that does not read, or that WebCrypto refuses, stops the start', async () => {
+  const { generateKeyPair, exportJWK } = await import('jose');
+  const jwk = async () => exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey);
+  const [key, other] = [await jwk(), await jwk()];
+  const assertion = (k) => ({ ASSERTION_KEY: JSON.stringify(k), ASSERTION_ISSUER: 'https://gate.test', ASSERTION_AUDIENCE: 'https://origin.test' });
+  const p384 = await runStart(settings(assertion({ ...key, crv: 'P-384' })), ['--listen', '127.0.0.1:0']);
+  assert.equal(p384.code, 2, p384.stderr);
+  assert.match(p384.stderr, /not starting: invalid_config: ASSERTION_KEY is not a P-256 key/);
+  const mixed = await runStart(settings(assertion({ ...key, x: other.x, y: other.y })), ['--listen', '127.0.0.1:0']);
+  assert.equal(mixed.code, 2, mixed.stderr);
+  assert.match(mixed.stderr, /not starting: invalid_config: ASSERTION_KEY was refused by WebCrypto/);
+  assert.ok(!mixed.stderr.includes(key.d) && !p384.stderr.includes(key.d));
+  // The same key, whole, starts and signs.
+  const gateWithKey = await startWorkerdGate(settings(assertion(key)));
+  try {
+    const jwks = await (await fetch(`${gateWithKey.url}/.well-known/edge-auth/jwks.json`)).json();
+    assert.equal(jwks.keys.length, 1);
+    assert.equal(jwks.keys[0].d, undefined);
+  } finally {
+    await gateWithKey.stop();
+  }
+});
+
 test('settings can come from a file; the environment wins over it', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gate-env-'));
   const file = path.join(dir, 'gate.env');

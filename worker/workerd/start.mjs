@@ -10,7 +10,8 @@
 //
 // Before workerd starts, the settings are checked by the gate's own configuration code (the
 // core's wasm, run here in Node): a missing or malformed setting stops the start with its
-// name (exit 2) instead of a gate that answers 500 to everything. Once workerd listens this
+// name (exit 2) instead of a gate that answers 500 to everything; so does an ASSERTION_KEY
+// that WebCrypto refuses. Once workerd listens this
 // prints one line `listening on http://HOST:PORT pid PID`; SIGTERM/SIGINT are passed on.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -84,7 +85,10 @@ initSync({ module: new WebAssembly.Module(fs.readFileSync(wasmPath)) });
 const bindings = Object.fromEntries(settings.filter((n) => env[n] !== undefined).map((n) => [n, env[n]]));
 const quiet = console.error;
 console.error = () => {}; // the gate logs the same error itself; say it once, below
-const problem = new EdgeGate(bindings).configError();
+const checked = new EdgeGate(bindings);
+// A key that reads but WebCrypto refuses (ASSERTION_KEY's x/y not its d's) is found by
+// importing it and signing once, as the gate would on its first verified request.
+const problem = checked.configError() ?? (await checked.checkAssertionKey());
 console.error = quiet;
 if (problem) fail(problem);
 

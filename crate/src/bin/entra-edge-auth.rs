@@ -6,6 +6,8 @@
 //!     [--alb-key FILE|URL] [--region REGION] [--issuer ISS] [--audience AUD]
 //!     [--client-id ID] [--signer ARN] [--token-use access|id] [--tenant TENANT]
 //!     [--nonce NONCE] [--at UNIX_SECONDS] [--skew SECONDS]
+//! entra-edge-auth verify-assertion <jws> --jwks FILE|URL --audience AUD [--issuer ISS]
+//!     [--method M --path P] [--at UNIX_SECONDS] [--skew SECONDS]
 //! ```
 //!
 //! This binary is the native adapter: it reads the clock and files and does the HTTP

@@ -36,7 +36,7 @@ thread_local! {
 }
 
 /// `globalThis.crypto.subtle`, looked up once and kept.
-fn subtle() -> Result<SubtleCrypto> {
+pub(crate) fn subtle() -> Result<SubtleCrypto> {
     if let Some(found) = SUBTLE.with(|s| s.borrow().clone()) {
         return Ok(found);
     }

@@ -1,6 +1,7 @@
 //! Argument handling and output for the `entra-edge-auth` binary.
 
 mod args;
+mod assertion;
 mod decode;
 mod fetch;
 mod verify;
@@ -23,6 +24,14 @@ const USAGE: &str = "usage:
       --authority URL              Entra authority host (default https://login.microsoftonline.com)
       --at UNIX_SECONDS            verify as of this time (default: now)
       --skew SECONDS               clock skew allowed (default 60)
+  entra-edge-auth verify-assertion <jws> --jwks FILE|URL --audience AUD [options]
+      Origin's check of the edge gate's x-auth-assertion (ES256, kid from the JWKS).
+      --jwks FILE|URL              the gate's key set (its public JWKS path, or a copy)
+      --audience AUD               this origin (ASSERTION_AUDIENCE)
+      --issuer ISS                 the gate (ASSERTION_ISSUER; default: not checked)
+      --method M --path P          the request it came with (ASSERTION_BIND=request)
+      --at UNIX_SECONDS            verify as of this time (default: now)
+      --skew SECONDS               clock skew allowed (default 60)
 Exit status: 0 verified, 1 rejected, 2 usage error.";
 
 /// Runs the CLI and returns the process exit status.
@@ -37,6 +46,10 @@ pub fn run(argv: Vec<String>) -> i32 {
         },
         Some("verify") => match args::VerifyArgs::parse(&rest) {
             Ok(args) => verify::run(&args),
+            Err(why) => usage(&why),
+        },
+        Some("verify-assertion") => match assertion::AssertionArgs::parse(&rest) {
+            Ok(args) => assertion::run(&args),
             Err(why) => usage(&why),
         },
         Some("-h" | "--help" | "help") => {

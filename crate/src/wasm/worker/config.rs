@@ -70,6 +70,10 @@ pub struct GateConfig {
     /// `EXPOSE_DENY_DETAIL`: denies tell the client the core's detailed message rather
     /// than the fixed sentence for their code (see `deny_text`). Default false.
     pub expose_deny_detail: bool,
+    /// `ASSERTION_*`: the signed identity assertion origin receives (see `origin_proof`).
+    pub assertion: Option<super::origin_proof::AssertionConfig>,
+    /// `ORIGIN_AUTH_HEADER` + `ORIGIN_AUTH_SECRET`: a shared secret on every forward.
+    pub origin_auth: Option<super::origin_proof::OriginAuth>,
 }
 
 impl GateConfig {
@@ -102,6 +106,8 @@ impl GateConfig {
             .get("ORIGIN_URL")?
             .ok_or_else(|| invalid("ORIGIN_URL", "is not set"))?;
         let origin = base_url("ORIGIN_URL", &origin)?;
+        let assertion = super::origin_proof::assertion(env, &origin)?;
+        let origin_auth = super::origin_proof::origin_auth(env)?;
 
         let alb = alb_verifier(env, tuning)?;
         let cognito = cognito_verifier(env, tuning)?;
@@ -164,6 +170,8 @@ impl GateConfig {
                 env.get("LOG_ALLOW_SAMPLE")?.as_deref(),
             )?,
             expose_deny_detail: env.flag("EXPOSE_DENY_DETAIL")?.unwrap_or(false),
+            assertion,
+            origin_auth,
         })
     }
 }
@@ -284,7 +292,7 @@ fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
     }))
 }
 
-fn parse_bounded(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
+pub(super) fn parse_bounded(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
     match value.parse::<u64>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
         _ => Err(invalid(
@@ -295,7 +303,7 @@ fn parse_bounded(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
 }
 
 /// An HTTP field name (RFC 9110 §5.1: a token).
-fn is_header_name(name: &str) -> bool {
+pub(super) fn is_header_name(name: &str) -> bool {
     !name.is_empty()
         && name
             .bytes()

@@ -21,21 +21,24 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 use web_sys::Request;
 
+use super::assertion_cache::{self, AssertionCache};
 use super::config::GateConfig;
 use super::credential::Credentials;
 use super::decision_log::{DecisionRecord, Outcome};
 use super::deny_page::{deny_page, wants_page};
 use super::deny_text::public_error;
-use super::forward::origin_request;
+use super::forward::{origin_request, Added};
 use super::head::{RequestHead, Trace};
 use super::keys::KeyStore;
 use super::logout::{logout, logout_allowed, origin_of, RequestSite};
 use super::platform::{self, now_secs};
 use super::request_id;
-use super::respond::{deny, deny_error, redirect};
+use super::respond::{deny, deny_error, jwks, redirect};
+use super::signer::Signer;
 use super::token_cache::{
     CacheKey, CredentialKind, TokenCache, DEFAULT_CAPACITY, DEFAULT_MAX_BYTES,
 };
+use crate::assertion::{self, Binding, BoundRequest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::Identity;
 use crate::jwt::{SignatureJob, SignedToken, TokenVerifier};
@@ -51,6 +54,8 @@ pub struct GateStats {
     pub denied: Cell<u64>,
     pub verifications: Cell<u64>,
     pub token_cache_hits: Cell<u64>,
+    /// Assertions signed (an unbound one is reused from `assertions` after that).
+    pub assertions_signed: Cell<u64>,
 }
 
 pub struct Gate {
@@ -69,6 +74,12 @@ pub struct Gate {
     /// `request_id`).
     id_prefix: String,
     next_request: Cell<u64>,
+    /// `ASSERTION_KEY`'s WebCrypto signer; `None` without assertions.
+    signer: Option<Signer>,
+    /// Unbound assertions for reuse (see `assertion_cache`).
+    assertions: RefCell<AssertionCache>,
+    /// This gate, for the forwards that wait for a signature.
+    me: Weak<Gate>,
     pub stats: GateStats,
 }
 
@@ -117,7 +128,12 @@ impl Gate {
         // Without a random source (never seen in workerd) ids are still unique per isolate,
         // only no longer across isolates.
         let id_prefix = request_id::prefix(&crate::random::random_32().unwrap_or([0; 32]));
+        let signer = config
+            .assertion
+            .as_ref()
+            .map(|a| Signer::new(a.key.clone()));
         Rc::new_cyclic(|gate: &Weak<Gate>| {
+            let me = gate.clone();
             let gate = gate.clone();
             let on_verdict = Closure::wrap(Box::new(move |id: u32, verdict: JsValue| -> JsValue {
                 match gate.upgrade() {
@@ -137,6 +153,9 @@ impl Gate {
                 on_verdict,
                 id_prefix,
                 next_request: Cell::new(0),
+                signer,
+                assertions: RefCell::new(AssertionCache::new(assertion_cache::DEFAULT_CAPACITY)),
+                me,
                 stats: GateStats::default(),
             }
         })
@@ -148,6 +167,19 @@ impl Gate {
 
     pub fn cached_tokens(&self) -> usize {
         self.tokens.borrow().len()
+    }
+
+    /// Signs once with the assertion key (importing it), so a key WebCrypto refuses is
+    /// found before the first request needs it. `Ok` without a key.
+    pub async fn check_signer(&self) -> Result<()> {
+        match &self.signer {
+            Some(signer) => signer.sign(b"entra-edge-auth key check").await.map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    pub fn cached_assertions(&self) -> usize {
+        self.assertions.borrow().len()
     }
 
     /// Resolves to the response for `request`; never rejects.
@@ -349,6 +381,13 @@ impl Gate {
             }
         }
 
+        // The assertion keys are public: served by the gate itself, whatever the policy.
+        if let Some(config) = &self.config.assertion {
+            if path == config.jwks_path && (method == "GET" || method == "HEAD") {
+                return Step::Respond(jwks(&config.jwks, method == "HEAD"));
+            }
+        }
+
         // A public route (or a refused path) is decided without looking at credentials;
         // identity headers the client sent are still removed by `origin_request`.
         let route = self.config.policy.route(method, path);
@@ -503,27 +542,109 @@ impl Gate {
         self.denied(status, &error, www_authenticate.as_deref())
     }
 
-    /// Origin's `fetch` promise (a failed fetch becomes a 503 deny).
+    /// Origin's `fetch` promise (a failed fetch becomes a 503 deny), once the request's
+    /// assertion is at hand: from the cache (unbound, still fresh), or signed first.
     fn forward(
         &self,
         request: &Request,
         head: &RequestHead,
         identity: Option<&Identity>,
     ) -> Promise {
+        let (Some(config), Some(_), Some(identity)) =
+            (&self.config.assertion, &self.signer, identity)
+        else {
+            return self.send(request, head, identity, None);
+        };
+        let now = now_secs();
+        let settings = &config.settings;
+        let cache_key = match settings.binding {
+            Binding::Token => {
+                let key = assertion_cache::key_for(identity);
+                let cached = self.assertions.borrow().get(&key, now, settings.ttl_secs);
+                if let Some(jws) = cached {
+                    return self.send(request, head, Some(identity), Some(&jws));
+                }
+                Some(key)
+            }
+            Binding::Request => None,
+        };
+        let made = match settings.binding {
+            Binding::Token => assertion::unsigned(settings, config.key.kid(), identity, now, None),
+            Binding::Request => {
+                request_binding(&config.origin_path, &head.path).and_then(|(htu, jti)| {
+                    let bound = BoundRequest {
+                        method: &head.method,
+                        path: &htu,
+                        id: &jti,
+                    };
+                    assertion::unsigned(settings, config.key.kid(), identity, now, Some(bound))
+                })
+            }
+        };
+        let (unsigned, gate) = match (made, self.me.upgrade()) {
+            (Ok(unsigned), Some(gate)) => (unsigned, gate),
+            (Err(error), _) => return self.refuse_forward(head, &error, Some(identity)),
+            (_, None) => return self.refuse_forward(head, &gone(), Some(identity)),
+        };
+        // `Clone::clone` of the handle (web-sys's own `clone` is JS `Request.clone()`,
+        // which would tee the body).
+        let request = <Request as Clone>::clone(request);
+        let (head, identity) = (head.clone(), identity.clone());
+        future_to_promise(async move {
+            let Some(signer) = &gate.signer else {
+                return Ok(gate.refuse_forward(&head, &gone(), Some(&identity)).into());
+            };
+            let signature = match signer.sign(unsigned.signing_input.as_bytes()).await {
+                Ok(signature) => signature,
+                Err(error) => {
+                    platform::log_error(&format!("entra-edge-auth: {error}"));
+                    return Ok(gate.refuse_forward(&head, &error, Some(&identity)).into());
+                }
+            };
+            bump(&gate.stats.assertions_signed);
+            let jws: Rc<str> = assertion::compact(&unsigned.signing_input, &signature).into();
+            if let Some(key) = cache_key {
+                gate.assertions
+                    .borrow_mut()
+                    .insert(key, jws.clone(), unsigned.expires_at, now);
+            }
+            // Resolving with origin's promise adopts it.
+            Ok(gate
+                .send(&request, &head, Some(&identity), Some(&jws))
+                .into())
+        })
+    }
+
+    /// A forward the gate could not prepare: logged and denied with the error's code.
+    fn refuse_forward(&self, head: &RequestHead, error: &Error, who: Option<&Identity>) -> Promise {
+        self.log_deny(&head.method, &head.path, &head.trace, error, who);
+        self.denied(error.code().http_status(), error, None)
+    }
+
+    /// Sends the origin request with what the gate adds.
+    fn send(
+        &self,
+        request: &Request,
+        head: &RequestHead,
+        identity: Option<&Identity>,
+        assertion: Option<&str>,
+    ) -> Promise {
         let target = format!("{}{}{}", self.config.origin, head.path, head.search);
+        let added = Added {
+            request_id: &head.trace.request_id,
+            assertion,
+            origin_auth: self.config.origin_auth.as_ref(),
+        };
         let outgoing = match origin_request(
             request,
             &target,
             &head.header_names,
             identity,
-            &head.trace.request_id,
+            &added,
             self.config.forward_alb_access_token,
         ) {
             Ok(outgoing) => outgoing,
-            Err(error) => {
-                self.log_deny(&head.method, &head.path, &head.trace, &error, identity);
-                return self.denied(error.code().http_status(), &error, None);
-            }
+            Err(error) => return self.refuse_forward(head, &error, identity),
         };
         match platform::fetch_or_else(&outgoing, self.origin_failed.as_ref().unchecked_ref()) {
             Ok(promise) => {
@@ -533,8 +654,7 @@ impl Gate {
             }
             Err(e) => {
                 let error = from_js(ErrorCode::NetworkError, "origin could not be reached", &e);
-                self.log_deny(&head.method, &head.path, &head.trace, &error, identity);
-                self.denied(error.code().http_status(), &error, None)
+                self.refuse_forward(head, &error, identity)
             }
         }
     }
@@ -641,6 +761,14 @@ impl Gate {
 /// The request's `Accept` header (for [`wants_page`]).
 fn accept(request: &Request) -> Option<String> {
     request.headers().get("accept").ok().flatten()
+}
+
+/// A bound assertion's `htu` (the path origin receives: `ORIGIN_URL`'s path, then the
+/// request's, no query) and `jti` (16 random bytes, base64url).
+fn request_binding(origin_path: &str, path: &str) -> Result<(String, String)> {
+    let random = crate::random::random_32()?;
+    let jti = crate::base64url::encode(&random[..16]);
+    Ok((format!("{origin_path}{path}"), jti))
 }
 
 /// The deny for a verification whose state is gone (cannot happen while the gate lives).

@@ -32,7 +32,7 @@ const _: () = assert!(matches!(ALB_DATA_HEADER.as_bytes(), b"x-amzn-oidc-data"))
 
 const ABSENT: &str = "\0";
 
-#[derive(Debug, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RequestHead {
     /// As `URL.pathname`.
     pub path: String,
@@ -49,7 +49,7 @@ pub struct RequestHead {
 }
 
 /// What the gate notes about a request for its decision log and for origin.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Trace {
     /// `cf-ray` when it has Cloudflare's shape, else an id the gate made; forwarded to
     /// origin as `x-request-id`.

@@ -13,6 +13,10 @@
 //! - [`token_cache`]: verified tokens until their `exp` (LRU, bounded);
 //! - [`strip`]: which of the client's headers may reach origin;
 //! - [`forward`]: the origin request;
+//! - [`origin_proof`]: the settings of what proves to origin a request came through the
+//!   gate (the signed assertion, the shared secret);
+//! - [`signer`]: the assertion's signature (WebCrypto, the key imported once per isolate);
+//! - [`assertion_cache`]: unbound assertions reused for a token's later requests;
 //! - [`respond`] and [`logout`]: the answers the worker makes itself;
 //! - [`deny_page`]: the HTML 403 for a browser navigation (API clients keep the JSON);
 //! - [`deny_text`]: what a deny tells the client (a fixed sentence per code by default);
@@ -21,6 +25,7 @@
 //! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
 //! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
 
+mod assertion_cache;
 mod config;
 mod credential;
 mod decision_log;
@@ -33,9 +38,11 @@ mod gate;
 mod head;
 mod keys;
 mod logout;
+mod origin_proof;
 mod platform;
 mod request_id;
 mod respond;
+mod signer;
 mod strip;
 mod token_cache;
 mod vectors;
@@ -89,6 +96,24 @@ impl EdgeGate {
             .map(|error| format!("{}: {}", error.code().as_str(), error.message()))
     }
 
+    /// Resolves to the assertion key's problem as `"<code>: <message>"`, or `null` (no
+    /// problem, no key, or a configuration error `configError` already reports). Imports
+    /// `ASSERTION_KEY` into WebCrypto and signs once: a JWK whose `x`/`y` are not `d`'s
+    /// public point reads fine but is refused there. For launchers, after `configError`.
+    #[wasm_bindgen(js_name = checkAssertionKey)]
+    pub fn check_assertion_key(&self) -> Promise {
+        let gate = self.inner.as_ref().ok().cloned();
+        wasm_bindgen_futures::future_to_promise(async move {
+            let problem = match gate {
+                Some(gate) => gate.check_signer().await.err(),
+                None => None,
+            };
+            Ok(problem.map_or(JsValue::NULL, |e| {
+                format!("{}: {}", e.code().as_str(), e.message()).into()
+            }))
+        })
+    }
+
     /// Counters as JSON, for tests and operators: requests, verifications, token cache hits,
     /// key fetches.
     pub fn stats(&self) -> String {
@@ -102,7 +127,9 @@ impl EdgeGate {
             "denied": s.denied.get(),
             "verifications": s.verifications.get(),
             "token_cache_hits": s.token_cache_hits.get(),
+            "assertions_signed": s.assertions_signed.get(),
             "cached_tokens": gate.cached_tokens(),
+            "cached_assertions": gate.cached_assertions(),
             "key_network_fetches": k.network_fetches.get(),
             "key_shared_cache_hits": k.shared_cache_hits.get(),
             "key_stale_served": k.stale_served.get(),

@@ -39,6 +39,19 @@ pub fn deny_error(error: &Error, retry_after_secs: u64) -> Response {
     deny(error.code().http_status(), error, None, retry_after_secs)
 }
 
+/// The assertion keys (RFC 7517 §5, `application/jwk-set+json` per §8.5): public, cached
+/// five minutes by browsers and proxies (a rotation publishes the next key as
+/// `ASSERTION_KEY_PREVIOUS`'s successor well before it signs), readable from any origin.
+pub fn jwks(body: &str, head_only: bool) -> Response {
+    let headers = Headers::new().ok();
+    if let Some(h) = &headers {
+        let _ = h.set("content-type", "application/jwk-set+json");
+        let _ = h.set("cache-control", "public, max-age=300");
+        let _ = h.set("access-control-allow-origin", "*");
+    }
+    respond(200, (!head_only).then_some(body), headers.as_ref())
+}
+
 /// `302 Location: url` with extra `set-cookie` values.
 pub fn redirect(url: &str, cookies: &[String]) -> Response {
     let headers = Headers::new().ok();

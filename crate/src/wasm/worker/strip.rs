@@ -66,6 +66,8 @@ pub struct StripRules {
     pub alb: Option<AlbForward>,
     /// The client's `Connection` header value, if any.
     pub connection: Option<String>,
+    /// `ORIGIN_AUTH_HEADER`, folded (see [`folded`]): only the gate sets it.
+    pub origin_auth: Option<String>,
 }
 
 /// ALB's headers that may travel on with a verified ALB token.
@@ -85,6 +87,10 @@ impl StripRules {
             || folded_starts_with(name, PROXY_PREFIX)
             || HOP_BY_HOP.iter().any(|hop| folded_eq(name, hop))
             || self.nominated_by_connection(name)
+            || self
+                .origin_auth
+                .as_deref()
+                .is_some_and(|own| folded_eq(name, own))
         {
             return false;
         }
@@ -119,8 +125,9 @@ impl StripRules {
     }
 }
 
-/// `name` lower-cased with `-` for `_` (only for the rare `Connection` list).
-fn folded(name: &str) -> String {
+/// `name` lower-cased with `-` for `_` (for the rare `Connection` list, and for
+/// `ORIGIN_AUTH_HEADER` once per isolate).
+pub fn folded(name: &str) -> String {
     name.bytes().map(|b| char::from(fold(b))).collect()
 }
 
@@ -135,6 +142,27 @@ mod tests {
                 access_token,
             }),
             connection: None,
+            origin_auth: None,
+        }
+    }
+
+    #[test]
+    fn the_origin_auth_header_is_only_the_gates_in_every_spelling() {
+        let rules = StripRules {
+            origin_auth: Some(folded("X_Origin-Auth")),
+            ..StripRules::default()
+        };
+        for name in [
+            "x-origin-auth",
+            "X-ORIGIN-AUTH",
+            "x_origin_auth",
+            "x-origin_auth",
+        ] {
+            assert!(!rules.keep(name), "{name}");
+            assert!(StripRules::default().keep(name), "{name}");
+        }
+        for name in ["x-origin-authx", "x-origin-aut", "x-origin"] {
+            assert!(rules.keep(name), "{name}");
         }
     }
 
