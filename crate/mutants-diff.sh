@@ -20,8 +20,8 @@ cd "$ROOT"
 BUDGET="${MUTANTS_DIFF_BUDGET:-1200}"
 
 PATHS=(
-  crate/src/jwt crate/src/keys crate/src/policy crate/src/roles.rs crate/src/base64url.rs
-  crate/src/json/read.rs crate/src/pkce.rs crate/src/entra/callback.rs
+  crate/src/jwt crate/src/keys crate/src/policy crate/src/roles.rs crate/src/scopes.rs
+  crate/src/base64url.rs crate/src/json/read.rs crate/src/pkce.rs crate/src/entra/callback.rs
   crate/src/wasm/worker/forward.rs crate/src/wasm/worker/head.rs
   crate/src/wasm/worker/credential.rs crate/src/wasm/worker/token_cache.rs
   crate/src/wasm/worker/config.rs
@@ -86,8 +86,8 @@ run() {
 
 files_under() { git diff --name-only HEAD^1 HEAD -- "$@" | grep '\.rs$' || true; }
 status=0
-mapfile -t core < <(files_under "${PATHS[@]:0:8}")
-mapfile -t worker < <(files_under "${PATHS[@]:8}")
+mapfile -t core < <(files_under "${PATHS[@]:0:9}")
+mapfile -t worker < <(files_under "${PATHS[@]:9}")
 [ ${#core[@]} -eq 0 ] || run core rust-crypto,alb "${core[@]}" || status=1
 [ ${#worker[@]} -eq 0 ] || run worker worker "${worker[@]}" || status=1
 exit $status

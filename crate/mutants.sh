@@ -35,6 +35,7 @@ MODULES=(
   "keys|crate/src/keys/*.rs|"
   "policy|crate/src/policy/*.rs|"
   "roles|crate/src/roles.rs|"
+  "scopes|crate/src/scopes.rs|"
   "base64url|crate/src/base64url.rs|"
   "json_read|crate/src/json/read.rs|"
   "pkce|crate/src/pkce.rs|"

@@ -35,6 +35,7 @@ pub use signature::{SignatureBackend, SignatureJob};
 use crate::error::Result;
 use crate::identity::{Identity, TokenSource};
 use crate::roles::{collect_roles, RoleMapping};
+use crate::scopes::collect_scopes;
 
 /// Where the key for a token lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -112,6 +113,7 @@ impl VerifiedToken {
             source: self.source,
             subject: self.subject,
             roles: roles.roles,
+            scopes: collect_scopes(self.source, &self.claims),
             groups_overage: roles.groups_overage,
             expires_at: self.expires_at,
             claims: self.claims,

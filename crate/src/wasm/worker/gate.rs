@@ -41,6 +41,7 @@ use crate::identity::Identity;
 use crate::jwt::{SignatureJob, SignedToken, TokenVerifier};
 use crate::policy::{challenge, Decision, Presented, Route};
 use crate::roles::collect_roles;
+use crate::scopes::collect_scopes;
 use crate::wasm::js_error::from_js;
 use crate::wasm::webcrypto;
 
@@ -459,6 +460,7 @@ impl Gate {
             source: verified.source,
             subject: verified.subject,
             roles: roles.roles,
+            scopes: collect_scopes(verified.source, &verified.claims),
             groups_overage: roles.groups_overage,
             expires_at: verified.expires_at,
             claims: Default::default(),
