@@ -16,6 +16,7 @@
 pub mod alb;
 pub mod checks;
 pub mod cognito;
+pub mod cognito_pools;
 pub mod entra;
 pub mod key;
 pub mod numeric_date;
@@ -27,6 +28,7 @@ use crate::json::Map;
 #[cfg(feature = "alb")]
 pub use alb::{AlbConfig, AlbVerifier};
 pub use cognito::{CognitoConfig, CognitoVerifier, TokenUse};
+pub use cognito_pools::{CognitoPools, PoolSetting};
 pub use entra::{EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce};
 pub use key::{Algorithm, PublicKey};
 pub use parse::{Padding, UntrustedToken};

@@ -10,9 +10,11 @@ use web_sys::Url;
 
 use super::env::{invalid, Env};
 use crate::error::Result;
-use crate::jwt::{AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, TokenUse};
+use crate::jwt::{
+    AlbConfig, AlbVerifier, CognitoConfig, CognitoPools, CognitoVerifier, PoolSetting, TokenUse,
+};
 use crate::policy::Policy;
-use crate::roles::RoleMapping;
+use crate::roles::{RoleClaims, RoleMapping};
 use crate::tuning::Tuning;
 
 /// Key fetches that take longer than this are abandoned (and the request denied).
@@ -47,10 +49,13 @@ pub struct GateConfig {
     /// `ORIGIN_URL` without a trailing slash; the request path and query are appended.
     pub origin: String,
     pub alb: Option<AlbVerifier>,
-    pub cognito: Option<CognitoVerifier>,
+    /// One or more user pools (`COGNITO_ISSUER` or `COGNITO_ISSUERS`), chosen by `iss`.
+    pub cognito: Option<CognitoPools>,
     /// Entra access tokens as Bearer (`ENTRA_AUDIENCES`; see `entra_access`).
     pub entra: Option<super::entra_access::EntraAccess>,
     pub roles: RoleMapping,
+    /// `ROLE_CLAIMS`: which claims carry roles, per token source (default: all, as before).
+    pub role_claims: RoleClaims,
     pub policy: Policy,
     pub tuning: Tuning,
     pub logout: Option<LogoutConfig>,
@@ -104,12 +109,12 @@ impl GateConfig {
         let origin = base_url("ORIGIN_URL", &origin)?;
 
         let alb = alb_verifier(env, tuning)?;
-        let cognito = cognito_verifier(env, tuning)?;
+        let cognito = cognito_pools(env, tuning)?;
         let entra = super::entra_access::from_env(env, tuning)?;
         if alb.is_none() && cognito.is_none() && entra.is_none() {
             return Err(invalid(
                 "ALB_ARNS",
-                "and COGNITO_ISSUER are both unset: configure at least one token source",
+                "and COGNITO_ISSUER(S) are both unset: configure at least one token source",
             ));
         }
 
@@ -117,6 +122,11 @@ impl GateConfig {
             Some(json) => RoleMapping::from_json(&json)
                 .map_err(|e| invalid("GROUP_ROLES", &format!("is invalid: {}", e.message())))?,
             None => RoleMapping::default(),
+        };
+        let role_claims = match env.get("ROLE_CLAIMS")? {
+            Some(json) => RoleClaims::from_json(&json)
+                .map_err(|e| invalid("ROLE_CLAIMS", &format!("is invalid: {}", e.message())))?,
+            None => RoleClaims::default(),
         };
         let policy = env
             .get("POLICY")?
@@ -150,6 +160,7 @@ impl GateConfig {
             cognito,
             entra,
             roles,
+            role_claims,
             policy,
             tuning,
             logout: logout(env)?,
@@ -212,6 +223,50 @@ fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
         keys_base_url,
     };
     AlbVerifier::new(config, tuning).map(Some)
+}
+
+/// The user pools: `COGNITO_ISSUERS` (several), or the single-pool settings, never both (which
+/// would leave it unclear whether the single pool is one more or the only one).
+fn cognito_pools(env: &Env, tuning: Tuning) -> Result<Option<CognitoPools>> {
+    let single = cognito_verifier(env, tuning)?;
+    let Some(json) = env.get("COGNITO_ISSUERS")? else {
+        return single
+            .map(|pool| CognitoPools::new(vec![pool], tuning))
+            .transpose();
+    };
+    if single.is_some() {
+        return Err(invalid(
+            "COGNITO_ISSUERS",
+            "and COGNITO_ISSUER (with COGNITO_CLIENT_IDS) are both set: list every pool in COGNITO_ISSUERS and unset the others",
+        ));
+    }
+    let in_list = |e: crate::error::Error| invalid("COGNITO_ISSUERS", e.message());
+    let mut pools = Vec::new();
+    for (i, pool) in PoolSetting::list_from_json(&json)
+        .map_err(in_list)?
+        .into_iter()
+        .enumerate()
+    {
+        let at = |e: crate::error::Error| {
+            invalid(
+                "COGNITO_ISSUERS",
+                &format!("pool {}: {}", i + 1, e.message()),
+            )
+        };
+        let issuer = base_url("issuer", &pool.issuer).map_err(at)?;
+        let jwks_url = match pool.jwks_url {
+            Some(url) => http_url("jwks_url", &url).map_err(at)?,
+            None => CognitoConfig::default_jwks_url(&issuer),
+        };
+        let config = CognitoConfig {
+            issuer,
+            jwks_url,
+            client_ids: pool.client_ids,
+            token_uses: vec![TokenUse::Access, TokenUse::Id],
+        };
+        pools.push(CognitoVerifier::new(config, tuning).map_err(at)?);
+    }
+    CognitoPools::new(pools, tuning).map(Some).map_err(in_list)
 }
 
 fn cognito_verifier(env: &Env, tuning: Tuning) -> Result<Option<CognitoVerifier>> {
