@@ -109,7 +109,7 @@ impl PoolSetting {
     pub fn list_from_json(json: &str) -> Result<Vec<PoolSetting>> {
         let invalid = |message: String| Error::new(ErrorCode::InvalidConfig, message);
         let raw: Vec<serde_json::Value> = serde_json::from_str(json)
-            .map_err(|e| invalid(format!("is not a JSON list of user pools: {e}")))?;
+            .map_err(|e| invalid(format!("not a JSON list of user pools: {e}")))?;
         let mut out = Vec::with_capacity(raw.len());
         for (i, value) in raw.into_iter().enumerate() {
             let at = |why: String| invalid(format!("pool {}: {why}", i + 1));
@@ -309,11 +309,8 @@ mod tests {
     #[test]
     fn pool_settings_refuse_what_they_cannot_mean() {
         for (json, want) in [
-            ("", "is not a JSON list"),
-            (
-                r#"{"issuer": "x", "client_ids": ["c"]}"#,
-                "is not a JSON list",
-            ),
+            ("", "not a JSON list"),
+            (r#"{"issuer": "x", "client_ids": ["c"]}"#, "not a JSON list"),
             (r#"[{"issuer": "x"}]"#, "pool 1: missing field `client_ids`"),
             (
                 r#"[{"client_ids": ["c"]}]"#,

@@ -240,19 +240,14 @@ fn cognito_pools(env: &Env, tuning: Tuning) -> Result<Option<CognitoPools>> {
             "and COGNITO_ISSUER (with COGNITO_CLIENT_IDS) are both set: list every pool in COGNITO_ISSUERS and unset the others",
         ));
     }
-    let in_list = |e: crate::error::Error| invalid("COGNITO_ISSUERS", e.message());
+    let in_list = |why: &str| invalid("COGNITO_ISSUERS", &format!("is invalid: {why}"));
     let mut pools = Vec::new();
     for (i, pool) in PoolSetting::list_from_json(&json)
-        .map_err(in_list)?
+        .map_err(|e| in_list(e.message()))?
         .into_iter()
         .enumerate()
     {
-        let at = |e: crate::error::Error| {
-            invalid(
-                "COGNITO_ISSUERS",
-                &format!("pool {}: {}", i + 1, e.message()),
-            )
-        };
+        let at = |e: crate::error::Error| in_list(&format!("pool {}: {}", i + 1, e.message()));
         let issuer = base_url("issuer", &pool.issuer).map_err(at)?;
         let jwks_url = match pool.jwks_url {
             Some(url) => http_url("jwks_url", &url).map_err(at)?,
@@ -266,7 +261,9 @@ fn cognito_pools(env: &Env, tuning: Tuning) -> Result<Option<CognitoPools>> {
         };
         pools.push(CognitoVerifier::new(config, tuning).map_err(at)?);
     }
-    CognitoPools::new(pools, tuning).map(Some).map_err(in_list)
+    CognitoPools::new(pools, tuning)
+        .map(Some)
+        .map_err(|e| in_list(e.message()))
 }
 
 fn cognito_verifier(env: &Env, tuning: Tuning) -> Result<Option<CognitoVerifier>> {
