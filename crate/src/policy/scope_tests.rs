@@ -270,6 +270,9 @@ fn a_scope_only_rule_needs_one_source_with_scopes() {
             format!(r#"{{"rules": [{{"path": "/a", "scopes": ["x"], "sources": {sources}}}]}}"#);
         assert!(Policy::from_json(&json).is_ok(), "{sources}");
     }
+    // A rule for any verified user names no scope, so it may take ALB tokens only.
+    let json = r#"{"rules": [{"path": "/a", "authenticated": true, "sources": ["alb"]}]}"#;
+    assert!(Policy::from_json(json).is_ok());
     // With a role beside them, ALB and ID tokens may still pass by role.
     let json =
         r#"{"rules": [{"path": "/a", "roles": ["r"], "scopes": ["x"], "sources": ["alb"]}]}"#;
