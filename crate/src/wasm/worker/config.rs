@@ -109,7 +109,11 @@ impl GateConfig {
         let origin = base_url("ORIGIN_URL", &origin)?;
 
         let alb = alb_verifier(env, tuning)?;
-        let cognito = cognito_pools(env, tuning)?;
+        let cognito = cognito_pools(
+            cognito_verifier(env, tuning)?,
+            env.get("COGNITO_ISSUERS")?.as_deref(),
+            tuning,
+        )?;
         let entra = super::entra_access::from_env(env, tuning)?;
         if alb.is_none() && cognito.is_none() && entra.is_none() {
             return Err(invalid(
@@ -225,11 +229,15 @@ fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
     AlbVerifier::new(config, tuning).map(Some)
 }
 
-/// The user pools: `COGNITO_ISSUERS` (several), or the single-pool settings, never both (which
-/// would leave it unclear whether the single pool is one more or the only one).
-fn cognito_pools(env: &Env, tuning: Tuning) -> Result<Option<CognitoPools>> {
-    let single = cognito_verifier(env, tuning)?;
-    let Some(json) = env.get("COGNITO_ISSUERS")? else {
+/// The user pools: `COGNITO_ISSUERS` (several), or the single-pool settings (`single`),
+/// never both (which would leave it unclear whether the single pool is one more or the only
+/// one). Takes the settings rather than `env`, so its rules are tested natively.
+fn cognito_pools(
+    single: Option<CognitoVerifier>,
+    issuers: Option<&str>,
+    tuning: Tuning,
+) -> Result<Option<CognitoPools>> {
+    let Some(json) = issuers else {
         return single
             .map(|pool| CognitoPools::new(vec![pool], tuning))
             .transpose();
@@ -242,7 +250,7 @@ fn cognito_pools(env: &Env, tuning: Tuning) -> Result<Option<CognitoPools>> {
     }
     let in_list = |why: &str| invalid("COGNITO_ISSUERS", &format!("is invalid: {why}"));
     let mut pools = Vec::new();
-    for (i, pool) in PoolSetting::list_from_json(&json)
+    for (i, pool) in PoolSetting::list_from_json(json)
         .map_err(|e| in_list(e.message()))?
         .into_iter()
         .enumerate()
@@ -374,4 +382,72 @@ fn base_url(name: &str, value: &str) -> Result<String> {
         return Err(invalid(name, "must not have a query string"));
     }
     Ok(value.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AAA";
+
+    fn single() -> Option<CognitoVerifier> {
+        let config = CognitoConfig {
+            issuer: ISSUER.to_owned(),
+            jwks_url: CognitoConfig::default_jwks_url(ISSUER),
+            client_ids: vec!["c".to_owned()],
+            token_uses: vec![TokenUse::Access, TokenUse::Id],
+        };
+        Some(CognitoVerifier::new(config, Tuning::default()).unwrap())
+    }
+
+    fn refused(single: Option<CognitoVerifier>, issuers: &str) -> String {
+        let e = cognito_pools(single, Some(issuers), Tuning::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        e.message().to_owned()
+    }
+
+    #[test]
+    fn the_single_pool_settings_keep_working() {
+        let pools = cognito_pools(single(), None, Tuning::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(pools.pools().len(), 1);
+        assert_eq!(pools.pools()[0].config().issuer, ISSUER);
+    }
+
+    #[test]
+    fn no_cognito_settings_disable_cognito() {
+        assert!(cognito_pools(None, None, Tuning::default())
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn both_forms_at_once_are_refused_naming_them() {
+        let m = refused(single(), "[]");
+        assert!(
+            m.starts_with(
+                "COGNITO_ISSUERS and COGNITO_ISSUER (with COGNITO_CLIENT_IDS) are both set"
+            ),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_pool_list_is_refused_naming_the_setting() {
+        for (issuers, want) in [
+            ("[{", "COGNITO_ISSUERS is invalid: not a JSON list"),
+            ("[]", "COGNITO_ISSUERS is invalid: no user pool"),
+            (
+                r#"[{"issuer": "https://x.example/p", "client_ids": []}]"#,
+                "COGNITO_ISSUERS is invalid: pool 1: \"client_ids\" names no app client id",
+            ),
+        ] {
+            let m = refused(None, issuers);
+            assert!(m.starts_with(want), "{issuers}: {m}");
+        }
+    }
 }
