@@ -59,6 +59,8 @@ pub struct Identity {
     pub subject: String,
     /// Roles collected from the claims (see [`crate::roles`]).
     pub roles: Vec<String>,
+    /// Scopes the access token grants (see [`crate::scopes`]); empty for ID and ALB tokens.
+    pub scopes: Vec<String>,
     /// The token says the user has more groups than fit in it (Entra group overage), so
     /// `roles` may be incomplete.
     pub groups_overage: bool,

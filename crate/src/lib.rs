@@ -35,6 +35,7 @@ pub mod keys;
 
 pub mod policy;
 pub mod roles;
+pub mod scopes;
 
 #[cfg(feature = "assertion")]
 pub mod assertion;

@@ -6,13 +6,20 @@
 //! | claim | issuer | taken as |
 //! |---|---|---|
 //! | `roles` (array of strings, or one string) | Entra app roles | role names, verbatim |
-//! | `cognito:groups` (array) | Cognito user pool groups | role names, verbatim |
+//! | `cognito:groups` (array) | Cognito user pool groups | looked up in the [`RoleMapping`]; a group the table does not list is a role name, verbatim |
 //! | `custom:role` (string, may be comma-separated) | a Cognito custom attribute | role names, verbatim |
 //! | `groups` (array) | Entra group membership | looked up in the [`RoleMapping`]; unmapped groups are ignored |
 //!
-//! Only `groups` goes through the table: directory groups are named (or, usually, identified
+//! `groups` goes through the table only: directory groups are named (or, usually, identified
 //! by object id) by the directory, not by the application, so the application decides what
-//! they mean. The other claims are already role names chosen by whoever configured the app.
+//! they mean. `cognito:groups` goes through it too, for a pool whose groups are copied from
+//! the directory (a federated IdP's groups mapped into the pool): `SG-StackFlow-ITSM-Managers`
+//! there means what it means in Entra's `groups`. A pool group the table does not name keeps
+//! counting as itself, as it always has: pools whose groups are the role names need no entry.
+//! `roles` and `custom:role` are role names chosen by whoever configured the app.
+//!
+//! Which of these claims are read depends on the token's source ([`RoleClaims`], the
+//! worker's `ROLE_CLAIMS`); by default every source reads all four.
 //!
 //! `custom:role` is a user attribute: it is only as trustworthy as the Cognito app client's
 //! *write* permissions. If the app client lets users write `custom:role`
@@ -38,6 +45,7 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::identity::TokenSource;
 use crate::json::{Map, Value};
 
 /// The longest role name accepted; longer values are not role names but garbage.
@@ -201,30 +209,177 @@ impl Roles {
     }
 }
 
-/// The roles in `claims` (see the module doc for which claims and how). Values of the wrong
-/// type are ignored: a claim that is not what we expect grants nothing.
+/// The roles in `claims` (see the module doc for which claims and how), reading all four
+/// role claims. Values of the wrong type are ignored: a claim that is not what we expect
+/// grants nothing.
 pub fn collect_roles(claims: &Map, mapping: &RoleMapping) -> Roles {
-    let mut out = Roles::default();
+    collect_roles_from(claims, mapping, &RoleClaim::ALL)
+}
 
-    match claims.get("roles") {
-        Some(Value::Array(items)) => strings(items).for_each(|r| out.add(r)),
-        Some(Value::String(role)) => out.add(role),
-        _ => {}
+/// [`collect_roles`] reading only the claims in `which` (in the fixed order `roles`,
+/// `cognito:groups`, `custom:role`, `groups`, whatever the order of `which`). Group overage
+/// is only reported when `groups` is read: otherwise groups could grant nothing anyway.
+pub fn collect_roles_from(claims: &Map, mapping: &RoleMapping, which: &[RoleClaim]) -> Roles {
+    let mut out = Roles::default();
+    let reads = |claim: RoleClaim| which.contains(&claim);
+
+    if reads(RoleClaim::Roles) {
+        match claims.get("roles") {
+            Some(Value::Array(items)) => strings(items).for_each(|r| out.add(r)),
+            Some(Value::String(role)) => out.add(role),
+            _ => {}
+        }
     }
-    if let Some(Value::Array(items)) = claims.get("cognito:groups") {
-        strings(items).for_each(|r| out.add(r));
-    }
-    if let Some(Value::String(list)) = claims.get("custom:role") {
-        list.split(',').map(str::trim).for_each(|r| out.add(r));
-    }
-    if let Some(Value::Array(items)) = claims.get("groups") {
+    if let (true, Some(Value::Array(items))) = (
+        reads(RoleClaim::CognitoGroups),
+        claims.get("cognito:groups"),
+    ) {
         strings(items)
-            .filter_map(|g| mapping.role_for(g))
+            .map(|g| mapping.role_for(g).unwrap_or(g))
             .for_each(|r| out.add(r));
     }
-
-    out.groups_overage = has_groups_overage(claims);
+    if let (true, Some(Value::String(list))) =
+        (reads(RoleClaim::CustomRole), claims.get("custom:role"))
+    {
+        list.split(',').map(str::trim).for_each(|r| out.add(r));
+    }
+    if reads(RoleClaim::Groups) {
+        if let Some(Value::Array(items)) = claims.get("groups") {
+            strings(items)
+                .filter_map(|g| mapping.role_for(g))
+                .for_each(|r| out.add(r));
+        }
+        out.groups_overage = has_groups_overage(claims);
+    }
     out
+}
+
+/// A claim that can carry roles (see the module doc for how each is read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleClaim {
+    /// `roles`: role names.
+    Roles,
+    /// `cognito:groups`: through the group table, else verbatim.
+    CognitoGroups,
+    /// `custom:role`: comma-separated role names.
+    CustomRole,
+    /// `groups`: through the group table only.
+    Groups,
+}
+
+impl RoleClaim {
+    /// Every role claim, in the order they are read.
+    pub const ALL: [RoleClaim; 4] = [
+        RoleClaim::Roles,
+        RoleClaim::CognitoGroups,
+        RoleClaim::CustomRole,
+        RoleClaim::Groups,
+    ];
+
+    /// The claim's name in a token.
+    pub fn name(self) -> &'static str {
+        match self {
+            RoleClaim::Roles => "roles",
+            RoleClaim::CognitoGroups => "cognito:groups",
+            RoleClaim::CustomRole => "custom:role",
+            RoleClaim::Groups => "groups",
+        }
+    }
+
+    fn parse(name: &str) -> Option<RoleClaim> {
+        RoleClaim::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// Which claims carry roles, per token source. Configuration; the default reads every role
+/// claim from every source (the behaviour before it was configurable).
+///
+/// From JSON, an object of token source (as policies name them) → list of claim names; a
+/// source left out keeps the default, an empty list reads no role from that source (its
+/// tokens pass only rules for any verified user, or by scope):
+///
+/// ```json
+/// {"cognito_access": [], "cognito_id": ["cognito:groups"], "entra": ["roles", "groups"]}
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleClaims {
+    /// By [`TokenSource`], indexed by `source_index`.
+    per_source: [Vec<RoleClaim>; 4],
+}
+
+impl Default for RoleClaims {
+    fn default() -> Self {
+        RoleClaims {
+            per_source: std::array::from_fn(|_| RoleClaim::ALL.to_vec()),
+        }
+    }
+}
+
+impl RoleClaims {
+    /// Parse `{"source": ["claim", ...], ...}`.
+    ///
+    /// Refused with [`ErrorCode::InvalidConfig`], naming the entry: not a JSON object, an
+    /// unknown source, a source listed twice, a value that is not a list of strings, an
+    /// unknown claim name, a claim listed twice for one source.
+    pub fn from_json(json: &str) -> Result<Self> {
+        let entries: Entries = serde_json::from_slice(json.as_bytes())
+            .map_err(|e| Error::new(ErrorCode::InvalidConfig, format!("role claims: {e}")))?;
+        let invalid = |msg: String| Error::new(ErrorCode::InvalidConfig, msg);
+        let mut out = RoleClaims::default();
+        let mut seen: Vec<TokenSource> = Vec::new();
+        for (name, value) in entries.0 {
+            let source = TokenSource::parse(&name).ok_or_else(|| {
+                invalid(format!(
+                    "source {name:?}: unknown (expected alb, cognito_access, cognito_id or entra)"
+                ))
+            })?;
+            if seen.contains(&source) {
+                return Err(invalid(format!("source {name:?}: listed more than once")));
+            }
+            seen.push(source);
+            let serde_json::Value::Array(items) = value else {
+                return Err(invalid(format!(
+                    "source {name:?}: must be a list of claim names, not {}",
+                    json_kind(&value)
+                )));
+            };
+            let mut claims = Vec::with_capacity(items.len());
+            for item in items {
+                let claim = item.as_str().and_then(RoleClaim::parse).ok_or_else(|| {
+                    invalid(format!(
+                        "source {name:?}: {item} is not a role claim (expected roles, cognito:groups, custom:role or groups)"
+                    ))
+                })?;
+                if claims.contains(&claim) {
+                    return Err(invalid(format!(
+                        "source {name:?}: {item} is listed more than once"
+                    )));
+                }
+                claims.push(claim);
+            }
+            out.per_source[source_index(source)] = claims;
+        }
+        Ok(out)
+    }
+
+    /// The claims read for `source`.
+    pub fn for_source(&self, source: TokenSource) -> &[RoleClaim] {
+        &self.per_source[source_index(source)]
+    }
+
+    /// The roles a verified token of `source` carries.
+    pub fn collect(&self, source: TokenSource, claims: &Map, mapping: &RoleMapping) -> Roles {
+        collect_roles_from(claims, mapping, self.for_source(source))
+    }
+}
+
+fn source_index(source: TokenSource) -> usize {
+    match source {
+        TokenSource::Alb => 0,
+        TokenSource::CognitoAccess => 1,
+        TokenSource::CognitoId => 2,
+        TokenSource::Entra => 3,
+    }
 }
 
 fn strings(items: &[Value]) -> impl Iterator<Item = &str> {
@@ -265,6 +420,17 @@ mod tests {
 
     fn roles_of(v: serde_json::Value) -> Vec<String> {
         collect_roles(&claims(v), &seed()).roles
+    }
+
+    /// Claims naming a role in each of the four role claims (and Entra overage).
+    fn every_claim() -> Map {
+        claims(json!({
+            "roles": ["from_roles"],
+            "cognito:groups": ["from_cognito_groups"],
+            "custom:role": "from_custom_role",
+            "groups": ["SG-StackFlow-ReadOnly"],
+            "hasgroups": true
+        }))
     }
 
     #[test]
@@ -332,6 +498,128 @@ mod tests {
             roles_of(json!({ "roles": ["SG-StackFlow-Admins"] })),
             ["SG-StackFlow-Admins"]
         );
+    }
+
+    #[test]
+    fn cognito_groups_named_after_directory_groups_go_through_the_table() {
+        // A pool whose groups are copied from Entra: the same name, the same role.
+        assert_eq!(
+            roles_of(json!({ "cognito:groups": ["SG-StackFlow-ITSM-Managers"] })),
+            roles_of(json!({ "groups": ["SG-StackFlow-ITSM-Managers"] }))
+        );
+        assert_eq!(
+            roles_of(json!({ "cognito:groups": ["SG-StackFlow-ITSM-Managers", "viewer"] })),
+            ["itsm_manager", "viewer"]
+        );
+    }
+
+    #[test]
+    fn an_unmapped_cognito_group_keeps_counting_as_itself() {
+        assert_eq!(
+            roles_of(json!({ "cognito:groups": ["SG-Other", "itsm_agent"] })),
+            ["SG-Other", "itsm_agent"]
+        );
+        // Even with no table at all (the behaviour before the table applied to them).
+        let c = claims(json!({ "cognito:groups": ["itsm_agent"] }));
+        assert_eq!(
+            collect_roles(&c, &RoleMapping::default()).roles,
+            ["itsm_agent"]
+        );
+    }
+
+    #[test]
+    fn default_role_claims_read_everything_from_every_source() {
+        let all = RoleClaims::default();
+        for source in [
+            TokenSource::Alb,
+            TokenSource::CognitoAccess,
+            TokenSource::CognitoId,
+            TokenSource::Entra,
+        ] {
+            assert_eq!(all.for_source(source), RoleClaim::ALL, "{source:?}");
+            let r = all.collect(source, &every_claim(), &seed());
+            assert_eq!(
+                r.roles,
+                [
+                    "from_roles",
+                    "from_cognito_groups",
+                    "from_custom_role",
+                    "viewer"
+                ]
+            );
+            assert!(r.groups_overage);
+        }
+    }
+
+    #[test]
+    fn role_claims_choose_per_source() {
+        let rc = RoleClaims::from_json(
+            r#"{"cognito_access": [], "cognito_id": ["custom:role", "cognito:groups"],
+                "entra": ["groups"]}"#,
+        )
+        .unwrap();
+        let roles = |source| rc.collect(source, &every_claim(), &seed());
+        assert!(roles(TokenSource::CognitoAccess).roles.is_empty());
+        assert!(!roles(TokenSource::CognitoAccess).groups_overage);
+        // The fixed reading order, whatever the order listed.
+        assert_eq!(
+            roles(TokenSource::CognitoId).roles,
+            ["from_cognito_groups", "from_custom_role"]
+        );
+        assert!(!roles(TokenSource::CognitoId).groups_overage);
+        assert_eq!(roles(TokenSource::Entra).roles, ["viewer"]);
+        assert!(roles(TokenSource::Entra).groups_overage);
+        // Left out: the default.
+        assert_eq!(roles(TokenSource::Alb).roles.len(), 4);
+        let only_roles = RoleClaims::from_json(r#"{"alb": ["roles"]}"#).unwrap();
+        assert_eq!(
+            only_roles
+                .collect(TokenSource::Alb, &every_claim(), &seed())
+                .roles,
+            ["from_roles"]
+        );
+    }
+
+    #[test]
+    fn role_claims_refuse_what_they_cannot_mean() {
+        for (json, want) in [
+            ("{not json", "role claims:"),
+            (r#"["roles"]"#, "role claims:"),
+            (r#"{"cognito": ["roles"]}"#, "source \"cognito\": unknown"),
+            (
+                r#"{"entra": ["roles"], "entra": []}"#,
+                "source \"entra\": listed more than once",
+            ),
+            (r#"{"entra": "roles"}"#, "source \"entra\": must be a list"),
+            (
+                r#"{"entra": ["role"]}"#,
+                "source \"entra\": \"role\" is not a role claim",
+            ),
+            (
+                r#"{"entra": [1]}"#,
+                "source \"entra\": 1 is not a role claim",
+            ),
+            (
+                r#"{"entra": ["scp"]}"#,
+                "source \"entra\": \"scp\" is not a role claim",
+            ),
+            (
+                r#"{"entra": ["roles", "roles"]}"#,
+                "source \"entra\": \"roles\" is listed more than once",
+            ),
+        ] {
+            let e = RoleClaims::from_json(json).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig, "{json}");
+            assert!(e.message().starts_with(want), "{json}: {}", e.message());
+        }
+    }
+
+    #[test]
+    fn role_claim_names() {
+        for claim in RoleClaim::ALL {
+            assert_eq!(RoleClaim::parse(claim.name()), Some(claim));
+        }
+        assert_eq!(RoleClaim::parse("Roles"), None);
     }
 
     #[test]

@@ -48,7 +48,9 @@ before(async () => {
   app = await startServer((req, res) => { res.writeHead(200); res.end('{"ok":true}'); });
   v2Issuer = `${entra.url}/${TENANT}/v2.0`;
   gate = await startWorkerdGate(settings());
-  gateV1 = await startWorkerdGate(settings({ ENTRA_TOKEN_VERSIONS: '1,2' }));
+  // This gate's policy also has a scope rule (the routes the other tests use are the seed's).
+  const scoped = { rules: [{ path: '/api/tickets', match: 'prefix', scopes: ['Tickets.Read'] }, ...POLICY.rules] };
+  gateV1 = await startWorkerdGate(settings({ ENTRA_TOKEN_VERSIONS: '1,2', POLICY: JSON.stringify(scoped) }));
 });
 after(async () => {
   await gate?.stop();
@@ -122,6 +124,17 @@ test('v1 access tokens (sts.windows.net issuer, App ID URI audience) only with E
   assert.equal(refused.status, 401);
   // v2 still works on the gate that accepts both.
   assert.equal((await call(gateV1, '/itsm/tickets', await mint({ roles: ['viewer'] }))).status, 200);
+});
+
+test('a scope rule takes the Entra token\'s scp (delegated permissions), not its app roles', async () => {
+  const ok = await call(gateV1, '/api/tickets/7', await mint({ scp: 'access_as_user Tickets.Read' }));
+  assert.equal(ok.status, 200, await ok.clone().text());
+  assert.equal(app.requests.at(-1).headers['x-auth-source'], 'entra');
+  for (const claims of [{ scp: 'access_as_user' }, { scp: undefined, roles: ['Tickets.Read'] }, { scp: 'tickets.read' }]) {
+    const r = await call(gateV1, '/api/tickets/7', await mint(claims));
+    assert.equal(r.status, 403, JSON.stringify(claims));
+    assert.equal((await r.json()).error, 'role_denied');
+  }
 });
 
 test('a half-configured Entra source stops the start, naming the setting', async () => {

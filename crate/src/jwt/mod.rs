@@ -16,6 +16,7 @@
 pub mod alb;
 pub mod checks;
 pub mod cognito;
+pub mod cognito_pools;
 pub mod entra;
 pub mod key;
 pub mod numeric_date;
@@ -27,6 +28,7 @@ use crate::json::Map;
 #[cfg(feature = "alb")]
 pub use alb::{AlbConfig, AlbVerifier};
 pub use cognito::{CognitoConfig, CognitoVerifier, TokenUse};
+pub use cognito_pools::{CognitoPools, PoolSetting};
 pub use entra::{EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce};
 pub use key::{Algorithm, PublicKey};
 pub use parse::{Padding, UntrustedToken};
@@ -35,6 +37,7 @@ pub use signature::{SignatureBackend, SignatureJob};
 use crate::error::Result;
 use crate::identity::{Identity, TokenSource};
 use crate::roles::{collect_roles, RoleMapping};
+use crate::scopes::collect_scopes;
 
 /// Where the key for a token lives.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -112,6 +115,7 @@ impl VerifiedToken {
             source: self.source,
             subject: self.subject,
             roles: roles.roles,
+            scopes: collect_scopes(self.source, &self.claims),
             groups_overage: roles.groups_overage,
             expires_at: self.expires_at,
             claims: self.claims,

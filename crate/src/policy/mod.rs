@@ -1,4 +1,4 @@
-//! Route policy: which requests pass the edge, and with which credentials and roles.
+//! Route policy: which requests pass the edge, and with which credentials, roles and scopes.
 //!
 //! The edge worker asks [`Policy::route`] whether a request needs a credential at all (a
 //! public route skips verification), verifies what the request carries, and then asks
@@ -13,7 +13,10 @@
 //!   {"path": "/itsm", "match": "prefix", "methods": ["GET", "HEAD"],
 //!    "roles": ["viewer", "itsm_agent", "itsm_manager", "super_admin"]},
 //!   {"path": "/itsm", "match": "prefix", "methods": ["POST", "PUT", "PATCH", "DELETE"],
-//!    "roles": ["itsm_agent", "itsm_manager", "super_admin"], "sources": ["alb", "cognito_access"]}
+//!    "roles": ["itsm_agent", "itsm_manager", "super_admin"], "sources": ["alb", "cognito_access"]},
+//!   {"path": "/api/tickets", "match": "prefix", "methods": ["GET"], "scopes": ["tickets/read"],
+//!    "sources": ["cognito_access"]},
+//!   {"path": "/api/reports", "match": "prefix", "roles": ["itsm_manager"], "scopes": ["reports/read"]}
 //! ]}
 //! ```
 //!
@@ -22,9 +25,10 @@
 //! | `path` | yes | starts with `/`; held to the same rules as request paths (below); no `*` (there are no globs: use `"match": "prefix"`) |
 //! | `match` | no | `"exact"` (default) or `"prefix"`. A prefix matches whole segments: `/admin` matches `/admin` and `/admin/x`, not `/administrator`; `/admin/` matches `/admin/x` but not `/admin`; `/` matches every path |
 //! | `methods` | no | HTTP methods the rule applies to (upper-cased, must be tokens, RFC 9110 §9.1); absent = every method. `GET` does not imply `HEAD` |
-//! | `public` | no | `true`: anyone passes, credentials are not looked at. A public rule carries no `roles` or `sources` |
-//! | `roles` | unless public or `authenticated` | non-empty; the caller needs **any one** of them (see [`crate::roles`]) |
-//! | `authenticated` | no | `true`: any verified user passes, whatever their roles (for an identity provider that already gates who may sign in, such as Entra with user assignment required); carries no `roles`, may carry `sources` |
+//! | `public` | no | `true`: anyone passes, credentials are not looked at. A public rule carries no `roles`, `scopes` or `sources` |
+//! | `roles` | unless public, `authenticated` or `scopes` | non-empty; the caller needs **any one** of them (see [`crate::roles`]) |
+//! | `scopes` | no | non-empty; a token granting **any one** of them passes (see [`crate::scopes`]: a Cognito access token's `scope`, an Entra token's `scp`; ID and ALB tokens carry none). Alone, the rule is for scopes only (a machine client's client-credentials token, which has no user and no roles); beside `roles`, **either** a role or a scope passes. At least one accepted source must carry scopes when the rule names no role |
+//! | `authenticated` | no | `true`: any verified user passes, whatever their roles (for an identity provider that already gates who may sign in, such as Entra with user assignment required); carries no `roles` or `scopes`, may carry `sources` |
 //! | `sources` | no | token sources accepted: `alb`, `cognito_access`, `cognito_id`, `entra` (default: all four) |
 //!
 //! Rules are tried in order and the **first match wins**; a rule with `methods` only matches
@@ -82,17 +86,21 @@
 //! 4. one credential that failed → its own code and status (401 for token problems, 503
 //!    when keys could not be fetched), `Bearer error="invalid_token"` on 401;
 //! 5. two credentials: either failed, or their subjects differ → 401
-//!    `conflicting_credentials`. Both verified with one subject → the effective roles are
-//!    those both grant, and both sources must be accepted;
+//!    `conflicting_credentials`. Both verified with one subject → the effective roles (and
+//!    scopes) are those both grant, and both sources must be accepted;
 //! 6. a source the rule does not accept → 401 `source_not_accepted`;
-//! 7. none of the rule's roles → 403 `role_denied`, `Bearer error="insufficient_scope"`
-//!    (a rule with `"authenticated": true` skips this step);
+//! 7. none of the rule's roles and none of its scopes → 403 `role_denied`,
+//!    `Bearer error="insufficient_scope"` (a rule with `"authenticated": true` skips this
+//!    step). One code for both: either way the credential is good but grants too little,
+//!    and the message names what the route needs;
 //! 8. allow, with the (effective) identity.
 
 #[cfg(test)]
 mod authenticated_tests;
 mod parse;
 mod path;
+#[cfg(test)]
+mod scope_tests;
 #[cfg(test)]
 mod tests;
 
@@ -140,8 +148,11 @@ pub struct Rule {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Access {
     Public,
+    /// A verified token from one of `sources`, granting one of `roles` or one of `scopes`
+    /// (both empty: any verified token).
     Roles {
         roles: Vec<String>,
+        scopes: Vec<String>,
         sources: Vec<TokenSource>,
     },
 }
@@ -165,9 +176,9 @@ impl Rule {
     }
 
     /// Whether any verified user passes (`"authenticated": true`): a protected rule that
-    /// names no role. The parser only builds one from that field.
+    /// names no role and no scope. The parser only builds one from that field.
     pub fn admits_any_verified_user(&self) -> bool {
-        matches!(&self.access, Access::Roles { roles, .. } if roles.is_empty())
+        matches!(&self.access, Access::Roles { roles, scopes, .. } if roles.is_empty() && scopes.is_empty())
     }
 
     /// The roles of which the caller needs one (empty for a public rule and for a rule
@@ -176,6 +187,15 @@ impl Rule {
         match &self.access {
             Access::Public => &[],
             Access::Roles { roles, .. } => roles,
+        }
+    }
+
+    /// The scopes of which the caller's token may carry one instead of a role (empty when
+    /// the rule names none).
+    pub fn scopes(&self) -> &[String] {
+        match &self.access {
+            Access::Public => &[],
+            Access::Roles { scopes, .. } => scopes,
         }
     }
 
@@ -418,7 +438,7 @@ impl Policy {
         };
         let checked = effective_identity(credentials)
             .and_then(|eff| check_sources(rule, &eff.sources).map(|()| eff))
-            .and_then(|eff| check_roles(rule, &eff.identity).map(|()| eff));
+            .and_then(|eff| check_grant(rule, &eff.identity).map(|()| eff));
         match checked {
             Ok(eff) => Decision::Allow {
                 identity: Some(eff.identity),
@@ -511,6 +531,7 @@ fn agreeing_pair(a: &Presented, b: &Presented) -> Result<Effective> {
         (ib, ia)
     };
     base.roles.retain(|r| other.roles.contains(r));
+    base.scopes.retain(|s| other.scopes.contains(s));
     base.groups_overage |= other.groups_overage;
     base.expires_at = base.expires_at.min(other.expires_at);
     Ok(Effective {
@@ -534,25 +555,35 @@ fn check_sources(rule: &Rule, sources: &[TokenSource]) -> Result<()> {
     }
 }
 
-/// Step 7: any one of the rule's roles.
-fn check_roles(rule: &Rule, identity: &Identity) -> Result<()> {
+/// Step 7: any one of the rule's roles, or any one of its scopes.
+fn check_grant(rule: &Rule, identity: &Identity) -> Result<()> {
     if rule.admits_any_verified_user() {
         return Ok(());
     }
-    if identity.roles.iter().any(|r| rule.roles().contains(r)) {
+    let has_role = identity.roles.iter().any(|r| rule.roles().contains(r));
+    let has_scope = identity.scopes.iter().any(|s| rule.scopes().contains(s));
+    if has_role || has_scope {
         return Ok(());
     }
-    let needed = join(rule.roles().iter().map(String::as_str));
-    let message = match (identity.groups_overage, identity.roles.is_empty()) {
+    let roles = join(rule.roles().iter().map(String::as_str));
+    let scopes = join(rule.scopes().iter().map(String::as_str));
+    let needed = match (rule.roles().is_empty(), rule.scopes().is_empty()) {
+        (false, true) => format!("one of the roles {roles}"),
+        (true, false) => format!("one of the scopes {scopes}"),
+        _ => format!("one of the roles {roles} or one of the scopes {scopes}"),
+    };
+    // Overage only matters where a role could have granted the request.
+    let overage = identity.groups_overage && !rule.roles().is_empty();
+    let message = match (overage, identity.roles.is_empty()) {
         (true, true) => format!(
-            "this route needs one of the roles {needed}; the token's group list overflowed \
+            "this route needs {needed}; the token's group list overflowed \
              (Entra group overage), so roles from groups could not be read"
         ),
         (true, false) => format!(
-            "this route needs one of the roles {needed}; the token's group list overflowed \
+            "this route needs {needed}; the token's group list overflowed \
              (Entra group overage), so roles from groups may be missing"
         ),
-        (false, _) => format!("this route needs one of the roles {needed}"),
+        (false, _) => format!("this route needs {needed}"),
     };
     Err(Error::new(ErrorCode::RoleDenied, message))
 }

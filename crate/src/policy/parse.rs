@@ -13,6 +13,7 @@ use super::{join, Access, MatchKind, Rule, ALL_SOURCES};
 use crate::error::{Error, ErrorCode, Result};
 use crate::identity::TokenSource;
 use crate::roles::is_role_name;
+use crate::scopes::{is_scope_token, scope_claim};
 
 /// The rules of a policy document, each validated (the whole of [`super::Policy::from_json`]).
 pub(super) fn read_rules(json: &str) -> Result<Vec<Rule>> {
@@ -50,6 +51,8 @@ struct RawRule {
     public: Option<bool>,
     #[serde(default, deserialize_with = "de_roles")]
     roles: Option<Strings>,
+    #[serde(default, deserialize_with = "de_scopes")]
+    scopes: Option<Strings>,
     #[serde(default, deserialize_with = "de_authenticated")]
     authenticated: Option<bool>,
     #[serde(default, deserialize_with = "de_sources")]
@@ -88,6 +91,9 @@ fn de_public<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<bool
 }
 fn de_roles<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Strings>, D::Error> {
     named(".roles", d).map(Some)
+}
+fn de_scopes<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<Strings>, D::Error> {
+    named(".scopes", d).map(Some)
 }
 fn de_authenticated<'de, D: Deserializer<'de>>(
     d: D,
@@ -200,6 +206,12 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
                 "a public rule admits everyone and must not carry roles".to_owned(),
             ));
         }
+        if raw.scopes.is_some() {
+            return Err(err(
+                "scopes",
+                "a public rule admits everyone and must not carry scopes".to_owned(),
+            ));
+        }
         if raw.sources.is_some() {
             return Err(err(
                 "sources",
@@ -214,10 +226,20 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
         }
         Access::Public
     } else {
+        if raw.authenticated == Some(true) && raw.scopes.is_some() {
+            return Err(err(
+                "scopes",
+                "a rule for any verified user (\"authenticated\": true) must not carry scopes"
+                    .to_owned(),
+            ));
+        }
+        let scopes = read_scopes(raw.scopes).map_err(|(field, message)| err(&field, message))?;
         let roles = match raw.roles {
             // Any verified user: the identity provider's own gate (Entra's user assignment)
             // already decided who may sign in, so no role is asked for.
             None if raw.authenticated == Some(true) => Vec::new(),
+            // Scopes alone: a machine client (client credentials) has no roles.
+            None if !scopes.is_empty() => Vec::new(),
             Some(_) if raw.authenticated == Some(true) => {
                 return Err(err(
                     "roles",
@@ -228,7 +250,7 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
             None => {
                 return Err(err(
                     "roles",
-                    "required unless the rule is public (\"public\": true) or for any verified user (\"authenticated\": true)".to_owned(),
+                    "required unless the rule names scopes, is public (\"public\": true) or is for any verified user (\"authenticated\": true)".to_owned(),
                 ))
             }
             Some(Strings(roles)) if roles.is_empty() => {
@@ -274,7 +296,23 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
                     sources
                 }
             };
-        Access::Roles { roles, sources }
+        if roles.is_empty()
+            && !scopes.is_empty()
+            && sources.iter().all(|s| scope_claim(*s).is_none())
+        {
+            return Err(err(
+                "scopes",
+                format!(
+                    "no accepted source carries scopes ({} tokens have none), so this rule admits no one",
+                    join(sources.iter().map(|s| s.as_str()))
+                ),
+            ));
+        }
+        Access::Roles {
+            roles,
+            scopes,
+            sources,
+        }
     };
 
     Ok(Rule {
@@ -283,6 +321,36 @@ fn validate_rule(i: usize, raw: RawRule) -> Result<Rule> {
         methods,
         access,
     })
+}
+
+/// A rule's `scopes`: absent is none; listed, at least one, each a scope token
+/// (RFC 6749 §3.3), duplicates dropped. `Err` is (field, message).
+fn read_scopes(raw: Option<Strings>) -> std::result::Result<Vec<String>, (String, String)> {
+    let Some(Strings(list)) = raw else {
+        return Ok(Vec::new());
+    };
+    if list.is_empty() {
+        return Err((
+            "scopes".to_owned(),
+            "an empty list admits no one; name at least one scope, or leave \"scopes\" out"
+                .to_owned(),
+        ));
+    }
+    let mut scopes: Vec<String> = Vec::with_capacity(list.len());
+    for (j, scope) in list.into_iter().enumerate() {
+        if !is_scope_token(&scope) {
+            return Err((
+                format!("scopes[{j}]"),
+                format!(
+                    "{scope:?} is not a scope (1 to 256 visible ASCII characters, no space, '\"' or '\\')"
+                ),
+            ));
+        }
+        if !scopes.contains(&scope) {
+            scopes.push(scope);
+        }
+    }
+    Ok(scopes)
 }
 
 /// RFC 9110 §5.6.2 `token`, which a method is (§9.1).

@@ -23,6 +23,7 @@ fn identity(source: TokenSource, subject: &str, roles: &[&str]) -> Identity {
         source,
         subject: subject.to_owned(),
         roles: roles.iter().map(|r| (*r).to_owned()).collect(),
+        scopes: Vec::new(),
         groups_overage: false,
         expires_at: 2_000_000_000,
         claims: Map::new(),

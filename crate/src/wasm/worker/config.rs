@@ -10,9 +10,11 @@ use web_sys::Url;
 
 use super::env::{invalid, Env};
 use crate::error::Result;
-use crate::jwt::{AlbConfig, AlbVerifier, CognitoConfig, CognitoVerifier, TokenUse};
+use crate::jwt::{
+    AlbConfig, AlbVerifier, CognitoConfig, CognitoPools, CognitoVerifier, PoolSetting, TokenUse,
+};
 use crate::policy::Policy;
-use crate::roles::RoleMapping;
+use crate::roles::{RoleClaims, RoleMapping};
 use crate::tuning::Tuning;
 
 /// Key fetches that take longer than this are abandoned (and the request denied).
@@ -47,10 +49,13 @@ pub struct GateConfig {
     /// `ORIGIN_URL` without a trailing slash; the request path and query are appended.
     pub origin: String,
     pub alb: Option<AlbVerifier>,
-    pub cognito: Option<CognitoVerifier>,
+    /// One or more user pools (`COGNITO_ISSUER` or `COGNITO_ISSUERS`), chosen by `iss`.
+    pub cognito: Option<CognitoPools>,
     /// Entra access tokens as Bearer (`ENTRA_AUDIENCES`; see `entra_access`).
     pub entra: Option<super::entra_access::EntraAccess>,
     pub roles: RoleMapping,
+    /// `ROLE_CLAIMS`: which claims carry roles, per token source (default: all, as before).
+    pub role_claims: RoleClaims,
     pub policy: Policy,
     pub tuning: Tuning,
     pub logout: Option<LogoutConfig>,
@@ -110,12 +115,16 @@ impl GateConfig {
         let origin_auth = super::origin_proof::origin_auth(env)?;
 
         let alb = alb_verifier(env, tuning)?;
-        let cognito = cognito_verifier(env, tuning)?;
+        let cognito = cognito_pools(
+            cognito_verifier(env, tuning)?,
+            env.get("COGNITO_ISSUERS")?.as_deref(),
+            tuning,
+        )?;
         let entra = super::entra_access::from_env(env, tuning)?;
         if alb.is_none() && cognito.is_none() && entra.is_none() {
             return Err(invalid(
                 "ALB_ARNS",
-                "and COGNITO_ISSUER are both unset: configure at least one token source",
+                "and COGNITO_ISSUER(S) are both unset: configure at least one token source",
             ));
         }
 
@@ -123,6 +132,11 @@ impl GateConfig {
             Some(json) => RoleMapping::from_json(&json)
                 .map_err(|e| invalid("GROUP_ROLES", &format!("is invalid: {}", e.message())))?,
             None => RoleMapping::default(),
+        };
+        let role_claims = match env.get("ROLE_CLAIMS")? {
+            Some(json) => RoleClaims::from_json(&json)
+                .map_err(|e| invalid("ROLE_CLAIMS", &format!("is invalid: {}", e.message())))?,
+            None => RoleClaims::default(),
         };
         let policy = env
             .get("POLICY")?
@@ -156,6 +170,7 @@ impl GateConfig {
             cognito,
             entra,
             roles,
+            role_claims,
             policy,
             tuning,
             logout: logout(env)?,
@@ -220,6 +235,51 @@ fn alb_verifier(env: &Env, tuning: Tuning) -> Result<Option<AlbVerifier>> {
         keys_base_url,
     };
     AlbVerifier::new(config, tuning).map(Some)
+}
+
+/// The user pools: `COGNITO_ISSUERS` (several), or the single-pool settings (`single`),
+/// never both (which would leave it unclear whether the single pool is one more or the only
+/// one). Takes the settings rather than `env`, so its rules are tested natively.
+fn cognito_pools(
+    single: Option<CognitoVerifier>,
+    issuers: Option<&str>,
+    tuning: Tuning,
+) -> Result<Option<CognitoPools>> {
+    let Some(json) = issuers else {
+        return single
+            .map(|pool| CognitoPools::new(vec![pool], tuning))
+            .transpose();
+    };
+    if single.is_some() {
+        return Err(invalid(
+            "COGNITO_ISSUERS",
+            "and COGNITO_ISSUER (with COGNITO_CLIENT_IDS) are both set: list every pool in COGNITO_ISSUERS and unset the others",
+        ));
+    }
+    let in_list = |why: &str| invalid("COGNITO_ISSUERS", &format!("is invalid: {why}"));
+    let mut pools = Vec::new();
+    for (i, pool) in PoolSetting::list_from_json(json)
+        .map_err(|e| in_list(e.message()))?
+        .into_iter()
+        .enumerate()
+    {
+        let at = |e: crate::error::Error| in_list(&format!("pool {}: {}", i + 1, e.message()));
+        let issuer = base_url("issuer", &pool.issuer).map_err(at)?;
+        let jwks_url = match pool.jwks_url {
+            Some(url) => http_url("jwks_url", &url).map_err(at)?,
+            None => CognitoConfig::default_jwks_url(&issuer),
+        };
+        let config = CognitoConfig {
+            issuer,
+            jwks_url,
+            client_ids: pool.client_ids,
+            token_uses: vec![TokenUse::Access, TokenUse::Id],
+        };
+        pools.push(CognitoVerifier::new(config, tuning).map_err(at)?);
+    }
+    CognitoPools::new(pools, tuning)
+        .map(Some)
+        .map_err(|e| in_list(e.message()))
 }
 
 fn cognito_verifier(env: &Env, tuning: Tuning) -> Result<Option<CognitoVerifier>> {
@@ -330,4 +390,72 @@ fn base_url(name: &str, value: &str) -> Result<String> {
         return Err(invalid(name, "must not have a query string"));
     }
     Ok(value.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    const ISSUER: &str = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AAA";
+
+    fn single() -> Option<CognitoVerifier> {
+        let config = CognitoConfig {
+            issuer: ISSUER.to_owned(),
+            jwks_url: CognitoConfig::default_jwks_url(ISSUER),
+            client_ids: vec!["c".to_owned()],
+            token_uses: vec![TokenUse::Access, TokenUse::Id],
+        };
+        Some(CognitoVerifier::new(config, Tuning::default()).unwrap())
+    }
+
+    fn refused(single: Option<CognitoVerifier>, issuers: &str) -> String {
+        let e = cognito_pools(single, Some(issuers), Tuning::default())
+            .err()
+            .unwrap();
+        assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        e.message().to_owned()
+    }
+
+    #[test]
+    fn the_single_pool_settings_keep_working() {
+        let pools = cognito_pools(single(), None, Tuning::default())
+            .unwrap()
+            .unwrap();
+        assert_eq!(pools.pools().len(), 1);
+        assert_eq!(pools.pools()[0].config().issuer, ISSUER);
+    }
+
+    #[test]
+    fn no_cognito_settings_disable_cognito() {
+        assert!(cognito_pools(None, None, Tuning::default())
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn both_forms_at_once_are_refused_naming_them() {
+        let m = refused(single(), "[]");
+        assert!(
+            m.starts_with(
+                "COGNITO_ISSUERS and COGNITO_ISSUER (with COGNITO_CLIENT_IDS) are both set"
+            ),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_pool_list_is_refused_naming_the_setting() {
+        for (issuers, want) in [
+            ("[{", "COGNITO_ISSUERS is invalid: not a JSON list"),
+            ("[]", "COGNITO_ISSUERS is invalid: no user pool"),
+            (
+                r#"[{"issuer": "https://x.example/p", "client_ids": []}]"#,
+                "COGNITO_ISSUERS is invalid: pool 1: \"client_ids\" names no app client id",
+            ),
+        ] {
+            let m = refused(None, issuers);
+            assert!(m.starts_with(want), "{issuers}: {m}");
+        }
+    }
 }

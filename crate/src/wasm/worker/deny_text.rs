@@ -40,7 +40,9 @@ pub fn fixed_message(code: ErrorCode) -> &'static str {
         MissingCredential => "This route needs a credential.",
         ConflictingCredentials => "The credentials presented do not agree.",
         SourceNotAccepted => "This token source is not accepted here.",
-        RoleDenied => "Your account has no role that allows this request.",
+        RoleDenied => {
+            "Your account has no role, and your token no scope, that allows this request."
+        }
         NoMatchingRoute => "No route allows this request.",
         InvalidPath => "The request path is not accepted.",
         InternalError => "The edge gate failed.",

@@ -43,7 +43,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::identity::Identity;
 use crate::jwt::{SignatureJob, SignedToken, TokenVerifier};
 use crate::policy::{challenge, Decision, Presented, Route};
-use crate::roles::collect_roles;
+use crate::scopes::collect_scopes;
 use crate::wasm::js_error::from_js;
 use crate::wasm::webcrypto;
 
@@ -451,7 +451,9 @@ impl Gate {
     }
 
     /// The verifier for a credential; a kind this worker has no settings for is refused. A
-    /// Bearer token whose `iss` is Entra's goes to the Entra verifier (see `entra_access`).
+    /// Bearer token whose `iss` is Entra's goes to the Entra verifier (see `entra_access`);
+    /// any other goes to the Cognito pool its `iss` names, and is refused before any key
+    /// fetch when it names none (see `CognitoPools`).
     fn verifier(&self, key: &CacheKey) -> Result<&dyn TokenVerifier> {
         let entra = (key.kind() == CredentialKind::Bearer)
             .then_some(self.config.entra.as_ref())
@@ -472,17 +474,15 @@ impl Gate {
                         "ALB tokens are not accepted: this worker has no ALB_* settings",
                     )
                 }),
-            CredentialKind::Bearer => self
-                .config
-                .cognito
-                .as_ref()
-                .map(|v| v as &dyn TokenVerifier)
-                .ok_or_else(|| {
-                    Error::new(
-                        ErrorCode::SourceNotAccepted,
-                        "Bearer tokens are not accepted: this worker has no COGNITO_* settings",
-                    )
-                }),
+            CredentialKind::Bearer => match &self.config.cognito {
+                Some(pools) => pools
+                    .verifier_for(key.token())
+                    .map(|v| v as &dyn TokenVerifier),
+                None => Err(Error::new(
+                    ErrorCode::SourceNotAccepted,
+                    "Bearer tokens are not accepted: this worker has no COGNITO_* settings",
+                )),
+            },
         }
     }
 
@@ -492,12 +492,16 @@ impl Gate {
         let verifier = self.verifier(&cache_key)?;
         let now = now_secs();
         let verified = verifier.validate(signed, now)?;
-        let roles = collect_roles(&verified.claims, &self.config.roles);
+        let roles =
+            self.config
+                .role_claims
+                .collect(verified.source, &verified.claims, &self.config.roles);
         // Only what the gate uses is kept (see `token_cache`): the claims are dropped.
         let identity = Identity {
             source: verified.source,
             subject: verified.subject,
             roles: roles.roles,
+            scopes: collect_scopes(verified.source, &verified.claims),
             groups_overage: roles.groups_overage,
             expires_at: verified.expires_at,
             claims: Default::default(),

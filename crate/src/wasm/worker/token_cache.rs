@@ -176,6 +176,7 @@ mod tests {
             source: TokenSource::Alb,
             subject: "s".into(),
             roles: vec![],
+            scopes: vec![],
             groups_overage: false,
             expires_at: exp,
             claims: Default::default(),
