@@ -39,6 +39,7 @@ fn identity() -> Identity {
         source: TokenSource::Alb,
         subject: "alb-user-1".into(),
         roles: vec!["viewer".into()],
+        scopes: Vec::new(),
         groups_overage: false,
         expires_at: NOW + 600,
         claims: Default::default(),

@@ -191,6 +191,7 @@ fn gate_assertion(bound: Option<entra_edge_auth::assertion::BoundRequest<'_>>) -
         source: TokenSource::Alb,
         subject: "alice".into(),
         roles: vec!["viewer".into()],
+        scopes: Vec::new(),
         groups_overage: false,
         expires_at: NOW + 600,
         claims: Default::default(),

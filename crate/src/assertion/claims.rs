@@ -153,6 +153,7 @@ mod tests {
             source: TokenSource::CognitoAccess,
             subject: "user-1".into(),
             roles: vec!["viewer".into(), "itsm_agent".into()],
+            scopes: Vec::new(),
             groups_overage: false,
             expires_at: exp,
             claims: Default::default(),
