@@ -84,6 +84,7 @@ mod tests {
             source: TokenSource::Alb,
             subject: subject.into(),
             roles: roles.iter().map(|r| r.to_string()).collect(),
+            scopes: vec![],
             groups_overage: false,
             expires_at: exp,
             claims: Default::default(),

@@ -194,6 +194,7 @@ mod tests {
             source: TokenSource::Alb,
             subject: subject.into(),
             roles: vec![],
+            scopes: vec![],
             groups_overage: false,
             expires_at: 100,
             claims: Default::default(),
