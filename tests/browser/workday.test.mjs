@@ -246,6 +246,33 @@ test('a discovery document naming another issuer is refused (OIDC Discovery §4.
   }
 });
 
+test('authorityMetadata: the discovery document shipped with the app means no discovery request; one naming another issuer is refused at construction', async () => {
+  const discovery = `${stack.urls.issuer}/.well-known/openid-configuration`;
+  const shipped = await (await fetch(discovery)).text();
+  const withSettings = async (page, extra) => {
+    await page.goto(stack.urls.demo);
+    await page.evaluate((config) => localStorage.setItem('entra-edge-auth-demo:settings', JSON.stringify(config)), { ...stack.demoConfig, ...extra });
+  };
+  const page = await chrome.context.newPage();
+  try {
+    await withSettings(page, { authorityMetadata: shipped });
+    const discoveries = [];
+    page.on('request', (r) => { if (r.url().includes('/.well-known/openid-configuration')) discoveries.push(r.url()); });
+    await h.signIn(page, stack.urls.demo, AGENT);
+    assert.equal((await page.evaluate(() => window.demo.auth.account())).username, AGENT);
+    assert.deepEqual(discoveries, [], 'the callback page fetched no discovery document');
+    // The same checks as a fetched document: another issuer is refused before any sign-in.
+    const forged = JSON.stringify({ ...JSON.parse(shipped), issuer: `${stack.urls.provider}/11111111-2222-4333-8444-555555555555/v2.0` });
+    await withSettings(page, { authorityMetadata: forged });
+    await page.goto(stack.urls.demo);
+    assert.equal(await h.errorCode(page), 'issuer_mismatch');
+    assert.match(await page.textContent('#error-message'), /discovery document names the issuer/);
+  } finally {
+    await page.evaluate(() => localStorage.removeItem('entra-edge-auth-demo:settings')).catch(() => {});
+    await done(page);
+  }
+});
+
 describe('tokens for several resources', () => {
   test('a Graph-like token and the API token side by side; no consent for one leaves the other working', async () => {
     const page = await signedIn();

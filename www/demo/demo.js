@@ -429,6 +429,7 @@ async function main() {
       apiOrigins: settings.apiOrigins ?? (settings.apiUrl ? [new URL(settings.apiUrl).origin] : undefined),
       renewalMargin: settings.renewalMargin ?? undefined,
       clientCapabilities: settings.clientCapabilities ?? undefined,
+      authorityMetadata: settings.authorityMetadata ?? undefined,
     });
   } catch (error) {
     showError(error, 'settings');

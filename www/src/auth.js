@@ -117,8 +117,16 @@ export class EntraAuth {
   #onSignOut;
 
   constructor(config) {
+    // `authorityMetadata` (MSAL's name): the discovery document shipped with the app, so the
+    // callback page makes no discovery request. The core checks it as it checks a fetched
+    // one (the issuer against the configured authority, https endpoints).
+    const { authorityMetadata, ...settings } = config ?? {};
     try {
-      this.#core = new Core(JSON.stringify(config ?? null));
+      this.#core = new Core(JSON.stringify(config == null ? null : settings));
+      if (authorityMetadata !== undefined) {
+        const document = typeof authorityMetadata === 'string' ? authorityMetadata : JSON.stringify(authorityMetadata);
+        this.#core.readDiscovery(200, document);
+      }
     } catch (thrown) {
       throw fault(thrown);
     }

@@ -42,6 +42,11 @@ export interface EntraAuthConfig {
   /** Client capabilities declared to Entra in the `claims` parameter (`xms_cc`), e.g.
    *  ["CP1"] for Continuous Access Evaluation. */
   clientCapabilities?: string[];
+  /** The tenant's OpenID discovery document shipped with the app (JSON text or the parsed
+   *  object; MSAL.js calls it the same): the callback page then makes no discovery request.
+   *  Checked as a fetched one is (its issuer against this authority, https endpoints);
+   *  refresh it when Microsoft changes the document. */
+  authorityMetadata?: string | Record<string, unknown>;
 }
 "#;
 

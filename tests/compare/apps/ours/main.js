@@ -10,6 +10,8 @@ const auth = new EntraAuth({
   redirectUri: `${location.origin}${env.BASE_URL}`,
   scopes: env.VITE_SCOPES,
   authorityHost: env.VITE_AUTHORITY_HOST,
+  // The discovery document inline, as the MSAL app has it (authorityMetadata).
+  authorityMetadata: env.VITE_AUTHORITY_METADATA,
 });
 
 try {
