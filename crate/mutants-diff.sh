@@ -74,7 +74,7 @@ run() {
   fi
   local missed
   missed="$(sed -E 's/^([^:]+):[0-9]+:[0-9]+: /\1: /' "$out/$name/mutants.out/missed.txt" 2>/dev/null | sort \
-    | comm -23 - <(grep -vE '^\s*(#|$)' crate/mutants-accepted.txt | sed -E 's/\s+#.*$//' | sort -u) || true)"
+    | comm -23 - <(grep -vE '^\s*(#|$)' crate/mutants-accepted.txt | sed -E 's/\s+#.*$//' | sort) || true)"
   if [ -n "$missed" ]; then
     echo "mutants ($name): missed, and not in crate/mutants-accepted.txt:"
     sed 's/^/    /' <<<"$missed"

@@ -102,8 +102,9 @@ for entry in "${MODULES[@]}"; do
     sort -u "$results/caught.txt" -o "$out/caught-all.txt" 2>/dev/null || : >"$out/caught-all.txt"
   fi
   missed_all="$(strip_position <"$results/missed.txt" 2>/dev/null || true)"
-  # Not `sort -u`: two mutants can share a name once their positions are stripped.
-  unaccepted="$(comm -23 <(sort <<<"$missed_all" | grep . || true) <(accepted_names | sort -u) || true)"
+  # Not `sort -u`: two mutants can share a name once their positions are stripped, and
+  # each line of the accepted list accepts one of them (comm pairs repeated lines).
+  unaccepted="$(comm -23 <(sort <<<"$missed_all" | grep . || true) <(accepted_names | sort) || true)"
   n_missed=$(grep -c . <<<"$unaccepted" || true)
   n_accepted=$(( $(grep -c . <<<"$missed_all" || true) - n_missed ))
   printf '%-18s %7s %7s %9s %9s %8s %8s\n' "$name" "$(count "$out/caught-all.txt")" "$n_missed" \
