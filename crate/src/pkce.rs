@@ -150,6 +150,13 @@ mod tests {
     }
 
     #[test]
+    fn challenge_displays_as_the_text_the_authorize_url_carries() {
+        // Public API: a caller may format the challenge into its own authorize URL.
+        let pkce = Pkce::from_entropy(RFC7636_OCTETS);
+        assert_eq!(pkce.challenge().to_string(), RFC7636_CHALLENGE);
+    }
+
+    #[test]
     fn verifier_is_43_unreserved_chars() {
         let pkce = Pkce::from_entropy([0xff; 32]);
         assert_eq!(pkce.verifier().secret().len(), 43);
