@@ -9,9 +9,6 @@
 #       were added); caught mutants stay caught
 #   MUTANTS_SKIP_TESTS="defences" bash crate/mutants.sh jwt/checks
 #       leave these test files (crate/tests/NAME.rs) out: how the score was before them
-#   MUTANTS_COPY_TARGET=1 bash crate/mutants.sh keys
-#       start each module's copy of the tree with a copy of target/ (GBs on disk), so its
-#       first build reuses the dependencies built there instead of building them cold
 #
 # A measurement, not a test: it takes hours for every module on two cores (one build and
 # one test run per mutant), so it runs module by module, at low priority, one job at a time.
@@ -89,14 +86,13 @@ for entry in "${MODULES[@]}"; do
   file_args=()
   for f in $files; do file_args+=(--file "$f"); done
   feature_args=(--no-default-features --features "${features:-rust-crypto,alb}")
-  run_args=()
-  [ -n "${MUTANTS_ITERATE:-}" ] && run_args=(--iterate)
-  [ -n "${MUTANTS_COPY_TARGET:-}" ] && run_args+=(--copy-target=true)
+  iterate_args=()
+  [ -n "${MUTANTS_ITERATE:-}" ] && iterate_args=(--iterate)
   mapfile -t targs < <(test_args "$features")
   start=$(date +%s)
   # Exit status 2 means "some mutants were missed": the counts below say which.
   nice -n 19 cargo mutants -p entra-edge-auth "${file_args[@]}" "${feature_args[@]}" \
-    "${run_args[@]}" --jobs 1 --timeout "$TIMEOUT" --build-timeout "$BUILD_TIMEOUT" \
+    "${iterate_args[@]}" --jobs 1 --timeout "$TIMEOUT" --build-timeout "$BUILD_TIMEOUT" \
     --output "$out" -- "${targs[@]}" >"$out/log.txt" 2>&1 || true
   seconds=$(( $(date +%s) - start ))
   results="$out/mutants.out"
