@@ -181,6 +181,18 @@ mod tests {
     }
 
     #[test]
+    fn accepts_verifiers_of_43_to_128_unreserved_characters() {
+        // cargo-mutants never mutates functions named `new`: both ends are tested here.
+        for good in [
+            "a".repeat(43),
+            "a".repeat(128),
+            format!("{}-._~Z9", "a".repeat(37)),
+        ] {
+            assert!(PkceVerifier::new(good.clone()).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
     fn verifier_round_trips_through_its_text() {
         let text = PkceVerifier::from_entropy(RFC7636_OCTETS)
             .secret()
