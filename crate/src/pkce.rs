@@ -150,6 +150,13 @@ mod tests {
     }
 
     #[test]
+    fn challenge_displays_as_the_text_the_authorize_url_carries() {
+        // Public API: a caller may format the challenge into its own authorize URL.
+        let pkce = Pkce::from_entropy(RFC7636_OCTETS);
+        assert_eq!(pkce.challenge().to_string(), RFC7636_CHALLENGE);
+    }
+
+    #[test]
     fn verifier_is_43_unreserved_chars() {
         let pkce = Pkce::from_entropy([0xff; 32]);
         assert_eq!(pkce.verifier().secret().len(), 43);
@@ -171,6 +178,18 @@ mod tests {
             assert_eq!(err.code(), ErrorCode::InvalidConfig);
         }
         assert!(PkceVerifier::new("a".repeat(42)).is_err());
+    }
+
+    #[test]
+    fn accepts_verifiers_of_43_to_128_unreserved_characters() {
+        // cargo-mutants never mutates functions named `new`: both ends are tested here.
+        for good in [
+            "a".repeat(43),
+            "a".repeat(128),
+            format!("{}-._~Z9", "a".repeat(37)),
+        ] {
+            assert!(PkceVerifier::new(good.clone()).is_ok(), "{good}");
+        }
     }
 
     #[test]

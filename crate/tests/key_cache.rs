@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use entra_edge_auth::jwt::{KeyRef, KeySource};
-use entra_edge_auth::keys::{KeyCache, KeyLookup};
+use entra_edge_auth::keys::{KeyCache, KeyLookup, MAX_ALB_KIDS};
 use entra_edge_auth::{Error, ErrorCode, Tuning};
 
 const JWKS_URL: &str = "http://127.0.0.1:9/jwks.json";
@@ -313,4 +313,57 @@ fn alb_rejects_rsa_or_garbage_pem() {
         expect_unavailable(&mut cache, &alb_ref(ALB_KID), NOW),
         ErrorCode::MalformedKey
     );
+}
+
+#[test]
+fn a_stale_key_set_is_refetched_while_the_unknown_kid_cooldown_runs() {
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let tuning = Tuning::default();
+    let mut cache = KeyCache::new(tuning);
+    let fetch = expect_fetch(&mut cache, &jwks_ref("k1"), NOW);
+    cache.store_response(&fetch, 200, signer.jwks("k1").as_bytes(), NOW);
+    // An unknown kid in the set's last fresh second starts the cooldown (its fetch is
+    // still in flight)...
+    let stale_at = NOW + tuning.key_ttl_secs;
+    expect_fetch(&mut cache, &jwks_ref("random"), stale_at - 1);
+    // ...which holds back unknown kids of a fresh set, not the refresh of a stale one.
+    expect_fetch(&mut cache, &jwks_ref("k1"), stale_at);
+}
+
+#[test]
+fn a_failed_alb_key_stays_remembered_when_another_kid_fails() {
+    let mut cache = KeyCache::new(Tuning::default());
+    let (a, b) = (alb_ref(&uuid(1)), alb_ref(&uuid(2)));
+    let fetch = expect_fetch(&mut cache, &a, NOW);
+    cache.store_response(&fetch, 503, b"down", NOW);
+    cache.store_response(&KeyCache::fetch_for(&b), 503, b"down", NOW + 1);
+    // Each kid answers its own failure, not the cooldown's unknown_kid.
+    for key in [&a, &b] {
+        assert_eq!(
+            expect_unavailable(&mut cache, key, NOW + 2),
+            ErrorCode::KeyFetchFailed
+        );
+    }
+}
+
+#[test]
+fn alb_key_sets_keep_the_newest_kids_up_to_their_bound() {
+    let signer = EcSigner::fixture("p256-a");
+    let mut cache = KeyCache::new(Tuning::default());
+    let kids = MAX_ALB_KIDS as u32 + 1;
+    for i in 0..kids {
+        let fetch = KeyCache::fetch_for(&alb_ref(&uuid(i)));
+        let at = NOW + u64::from(i);
+        cache.store_response(&fetch, 200, signer.public_pem().as_bytes(), at);
+    }
+    let now = NOW + u64::from(kids);
+    // The oldest made room for the newest; every other kid is still held.
+    expect_fetch(&mut cache, &alb_ref(&uuid(0)), now);
+    for i in 1..kids {
+        assert_eq!(
+            cache.fresh_key(&alb_ref(&uuid(i)), now),
+            Some(&signer.public_key()),
+            "kid {i}"
+        );
+    }
 }

@@ -6,7 +6,7 @@ mod common;
 use common::sources::*;
 use common::*;
 use entra_edge_auth::jwt::{
-    EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce, TokenUse, VerifiedToken,
+    AlbConfig, EntraConfig, EntraTokenKind, EntraVerifier, ExpectedNonce, TokenUse, VerifiedToken,
 };
 use entra_edge_auth::{ErrorCode, Result, Tuning};
 use serde_json::{json, Value};
@@ -265,6 +265,39 @@ fn alb_rejects_key_that_is_not_p256() {
         &RsaSigner::fixture("rsa-2048-a.pem").jwks("k"),
     );
     assert_eq!(code(result), ErrorCode::MalformedKey);
+}
+
+#[test]
+fn alb_region_names_the_key_endpoint_and_nothing_else_does() {
+    assert_eq!(
+        AlbConfig::default_keys_base_url("us-east-1").unwrap(),
+        "https://public-keys.auth.elb.us-east-1.amazonaws.com"
+    );
+    assert!(AlbConfig::default_keys_base_url(&"a".repeat(32)).is_ok());
+    // The region becomes part of a host name: anything but an AWS region's shape is refused.
+    let too_long = "a".repeat(33);
+    for region in [
+        "",
+        &too_long,
+        "US-EAST-1",
+        "us_east_1",
+        "us-east-1.evil.example/x",
+        "us east",
+    ] {
+        assert_eq!(
+            AlbConfig::default_keys_base_url(region).unwrap_err().code(),
+            ErrorCode::InvalidConfig,
+            "{region:?}"
+        );
+    }
+}
+
+#[test]
+fn alb_key_url_is_the_base_and_the_kid() {
+    assert_eq!(
+        alb_verifier().key_url(ALB_KID),
+        format!("{KEYS_BASE}/{ALB_KID}")
+    );
 }
 
 // ---------------------------------------------------------------- Cognito
@@ -561,6 +594,25 @@ fn entra_rejects_nonce_mismatch_and_missing_nonce() {
 }
 
 #[test]
+fn entra_nonce_must_match_byte_for_byte() {
+    // One byte off; two bytes swapped (their differences would cancel in a XOR sum); the
+    // sent nonce cut short; the sent nonce with more after it.
+    for nonce in [
+        "n-0S6_WzA2Mk",
+        "n-S06_WzA2Mj",
+        "n-0S6_WzA2M",
+        "n-0S6_WzA2Mj0",
+    ] {
+        let c = with(id_token_claims(), "nonce", json!(nonce));
+        assert_eq!(
+            code(entra_id_check(c, "n-0S6_WzA2Mj")),
+            ErrorCode::NonceMismatch,
+            "{nonce}"
+        );
+    }
+}
+
+#[test]
 fn entra_rejects_wrong_audience() {
     let c = with(
         id_token_claims(),
@@ -633,10 +685,10 @@ fn entra_rejects_expired_and_future() {
     );
 }
 
-#[test]
-fn entra_multi_tenant_builds_issuer_from_tid() {
-    let signer = RsaSigner::fixture("rsa-2048-a.pem");
-    let verifier = EntraVerifier::new(
+/// An ID-token verifier for a multi-tenant app (`organizations`): the issuer comes from the
+/// token's own `tid`.
+fn entra_multi_tenant_verifier() -> EntraVerifier {
+    EntraVerifier::new(
         EntraConfig {
             authority_host: ENTRA_HOST.into(),
             tenant: "organizations".into(),
@@ -649,7 +701,13 @@ fn entra_multi_tenant_builds_issuer_from_tid() {
         },
         Tuning::default(),
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn entra_multi_tenant_builds_issuer_from_tid() {
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let verifier = entra_multi_tenant_verifier();
     let token = rs256(
         &signer,
         json!({"alg": "RS256", "kid": "entra-1"}),
@@ -668,6 +726,47 @@ fn entra_multi_tenant_builds_issuer_from_tid() {
     assert_eq!(
         code(verify_with(&verifier, &token, NOW, &signer.jwks("entra-1")).0),
         ErrorCode::IssuerMismatch
+    );
+}
+
+#[test]
+fn entra_multi_tenant_refuses_a_tid_that_is_not_a_guid() {
+    // The issuer is built from the tid: a made-up tenant name with an issuer to match must
+    // not get that far.
+    let signer = RsaSigner::fixture("rsa-2048-a.pem");
+    let c = with(id_token_claims(), "tid", json!("contoso"));
+    let c = with(c, "iss", json!(format!("{ENTRA_HOST}/contoso/v2.0")));
+    let token = rs256(&signer, json!({"alg": "RS256", "kid": "entra-1"}), c);
+    let result = verify_with(
+        &entra_multi_tenant_verifier(),
+        &token,
+        NOW,
+        &signer.jwks("entra-1"),
+    );
+    assert_eq!(code(result.0), ErrorCode::TenantMismatch);
+}
+
+#[test]
+fn entra_asks_for_azp_only_when_there_are_several_audiences() {
+    // OIDC Core §3.1.3.7 steps 4–5: one audience in an array needs no azp...
+    let c = with(id_token_claims(), "aud", json!([ENTRA_CLIENT]));
+    assert_eq!(
+        entra_id_check(c, "n-0S6_WzA2Mj").unwrap().subject,
+        "entra-sub"
+    );
+    // ...two do.
+    let c = with(id_token_claims(), "aud", json!([ENTRA_CLIENT, "other"]));
+    assert_eq!(
+        code(entra_id_check(c, "n-0S6_WzA2Mj")),
+        ErrorCode::MissingClaim
+    );
+}
+
+#[test]
+fn entra_jwks_url_is_the_tenants_discovery_keys() {
+    assert_eq!(
+        EntraConfig::default_jwks_url("https://login.microsoftonline.com/", TENANT),
+        format!("https://login.microsoftonline.com/{TENANT}/discovery/v2.0/keys")
     );
 }
 

@@ -408,6 +408,101 @@ mod tests {
         assert!(RsaPublicKey::new(&[0xff; 256], &[2]).is_err());
     }
 
+    /// A modulus of exactly `bits` bits (the top bit set, the rest zero: only its size counts).
+    fn modulus_of(bits: usize) -> Vec<u8> {
+        let mut n = vec![0u8; bits.div_ceil(8)];
+        n[0] = 1 << ((bits - 1) % 8);
+        n
+    }
+
+    #[test]
+    fn rsa_modulus_size_is_bounded_on_both_sides() {
+        const F4: [u8; 3] = [1, 0, 1];
+        for bits in [MIN_RSA_BITS, MAX_RSA_BITS] {
+            assert!(RsaPublicKey::new(&modulus_of(bits), &F4).is_ok(), "{bits}");
+        }
+        for bits in [MIN_RSA_BITS - 1, MAX_RSA_BITS + 1] {
+            let e = RsaPublicKey::new(&modulus_of(bits), &F4).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedKey, "{bits}");
+        }
+        // Leading zero bytes do not make a small modulus large.
+        let padded = [vec![0; 300], modulus_of(MIN_RSA_BITS - 1)].concat();
+        assert!(RsaPublicKey::new(&padded, &F4).is_err());
+    }
+
+    #[test]
+    fn rsa_exponent_must_be_odd_above_one_and_at_most_eight_bytes() {
+        let n = modulus_of(MIN_RSA_BITS);
+        for usable in [&[3][..], &[1, 0, 1], &[0, 1, 0, 1], &[1; 8]] {
+            assert!(RsaPublicKey::new(&n, usable).is_ok(), "{usable:?}");
+        }
+        for unusable in [&[][..], &[0, 0], &[1], &[0, 1], &[2], &[1, 0, 0], &[1; 9]] {
+            let e = RsaPublicKey::new(&n, unusable).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedKey, "{unusable:?}");
+        }
+    }
+
+    #[test]
+    fn rsa_key_hands_webcrypto_its_jwk_members_without_leading_zeros() {
+        let n = modulus_of(MIN_RSA_BITS);
+        let key = RsaPublicKey::new(&[&[0, 0][..], &n].concat(), &[0, 1, 0, 1]).unwrap();
+        assert_eq!(key.e_b64(), "AQAB");
+        let n_back = crate::base64url::decode(&key.n_b64(), Padding::Forbidden);
+        assert_eq!(n_back, Some(n));
+        assert_eq!(format!("{key:?}"), "RsaPublicKey(2048 bits)");
+    }
+
+    #[test]
+    fn p256_points_are_uncompressed_and_coordinates_32_bytes_each() {
+        let mut point = [7u8; 65];
+        point[0] = 0x04;
+        assert_eq!(P256PublicKey::from_sec1(&point).unwrap().sec1(), &point[..]);
+        // Compressed (02, 03), the point at infinity (00), a byte short.
+        for first in [0x02, 0x03, 0x00] {
+            point[0] = first;
+            let e = P256PublicKey::from_sec1(&point).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedKey, "{first:#04x}");
+        }
+        assert!(P256PublicKey::from_sec1(&[0x04; 64]).is_err());
+
+        let from_xy = P256PublicKey::from_coordinates(&[1; 32], &[2; 32]).unwrap();
+        assert_eq!(from_xy.sec1(), [&[4][..], &[1; 32], &[2; 32]].concat());
+        assert_eq!(format!("{from_xy:?}"), "P256PublicKey");
+        // Either coordinate of the wrong length alone is refused.
+        for (x, y) in [(&[1u8; 31][..], &[2u8; 32][..]), (&[1; 32], &[2; 33])] {
+            let e = P256PublicKey::from_coordinates(x, y).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedKey);
+        }
+    }
+
+    /// An RSA JWK with a 2048-bit modulus, `extra` members appended.
+    fn rsa_jwk(kid: &str, extra: &str) -> String {
+        let n = crate::base64url::encode(&modulus_of(MIN_RSA_BITS));
+        format!(r#"{{"kty":"RSA","kid":"{kid}","n":"{n}","e":"AQAB"{extra}}}"#)
+    }
+
+    #[test]
+    fn keeps_keys_whose_alg_is_absent_or_the_one_asked_for() {
+        let body = format!(
+            r#"{{"keys":[{},{},{}]}}"#,
+            rsa_jwk("no-alg", ""),
+            rsa_jwk("rs256", r#","alg":"RS256""#),
+            rsa_jwk("rs384", r#","alg":"RS384""#)
+        );
+        let keys = parse_jwks(body.as_bytes(), Algorithm::Rs256).unwrap();
+        let kids: Vec<&str> = keys.iter().map(|(kid, _)| kid.as_str()).collect();
+        assert_eq!(kids, ["no-alg", "rs256"]);
+    }
+
+    #[test]
+    fn skips_ec_keys_on_another_curve_or_none() {
+        for crv in [r#""crv":"secp256k1","#, ""] {
+            let body = A3_JWK.replace(r#""crv":"P-256","#, crv);
+            let e = parse_jwks(body.as_bytes(), Algorithm::Es256).unwrap_err();
+            assert_eq!(e.code(), ErrorCode::MalformedKey, "{crv}");
+        }
+    }
+
     /// A P-256 SubjectPublicKeyInfo (OpenSSL's output, wrapped at 64).
     #[cfg(feature = "alb")]
     const P256_PEM: &str = "-----BEGIN PUBLIC KEY-----

@@ -110,6 +110,25 @@ mod tests {
     }
 
     #[test]
+    fn the_size_limit_admits_a_token_of_exactly_that_size() {
+        let t = token(r#"{"alg":"RS256"}"#, "{}");
+        assert!(UntrustedToken::parse(&t, t.len(), Padding::Forbidden).is_ok());
+        let e = UntrustedToken::parse(&t, t.len() - 1, Padding::Forbidden).unwrap_err();
+        assert_eq!(e.code(), ErrorCode::TokenTooLarge);
+    }
+
+    #[test]
+    fn shows_the_header_and_claims_as_sent() {
+        // Public accessors: callers read the `kid` or an unverified `iss` to pick a verifier.
+        let t = token(r#"{"alg":"RS256","kid":"k1"}"#, r#"{"sub":"alice"}"#);
+        let t = UntrustedToken::parse(&t, 16384, Padding::Forbidden).unwrap();
+        assert_eq!(t.header().get("kid").and_then(Value::as_str), Some("k1"));
+        assert_eq!(t.header_str("alg"), Some("RS256"));
+        let sub = t.claims_unverified().get("sub").and_then(Value::as_str);
+        assert_eq!(sub, Some("alice"));
+    }
+
+    #[test]
     fn rejects_oversized_before_decoding() {
         let t = "a".repeat(20_000);
         let e = UntrustedToken::parse(&t, 16384, Padding::Forbidden).unwrap_err();

@@ -40,7 +40,7 @@ use wanted::{client_id, WantedKids};
 
 /// Most kids kept per ALB key set; ALB has a handful per region. Bounds memory under a flood.
 #[cfg(feature = "alb")]
-const MAX_ALB_KIDS: usize = 64;
+pub const MAX_ALB_KIDS: usize = 64;
 /// Largest key document accepted: real JWKS are a few KB.
 pub const MAX_KEY_DOCUMENT_BYTES: usize = 64 * 1024;
 

@@ -231,6 +231,35 @@ mod tests {
     }
 
     #[test]
+    fn only_a_new_client_adds_to_the_request_at_hands_clients() {
+        let mut wanted = WantedKids::default();
+        wanted.note("a", 1);
+        wanted.note("a", 2);
+        for _ in 0..5 {
+            wanted.note("b", 1);
+            wanted.note("b", 2);
+        }
+        // "a" from a third client is (3, 3): more clients beat "b"'s (2, 10) requests.
+        assert_eq!(wanted.take_instead_of("a", 3), None);
+        wanted.note("a", 1);
+        wanted.note("a", 2);
+        // "a" from a client it already has is (2, 3), and loses to "b".
+        assert_eq!(wanted.take_instead_of("a", 2), Some("b".to_owned()));
+    }
+
+    #[test]
+    fn the_request_at_hand_counts_no_more_clients_than_the_cap() {
+        let mut wanted = WantedKids::default();
+        for c in 0..MAX_CLIENTS_PER_KID as ClientId {
+            wanted.note("a", c);
+            wanted.note("b", c);
+            wanted.note("b", c);
+        }
+        // "a" (16, 16) from one more client counts as the cap, (16, 17): "b" (16, 32) wins.
+        assert_eq!(wanted.take_instead_of("a", 99), Some("b".to_owned()));
+    }
+
+    #[test]
     fn clients_per_kid_are_capped() {
         let mut wanted = WantedKids::default();
         for c in 0..100 {
