@@ -21,22 +21,38 @@ pub struct VerifyArgs {
     pub skew: Option<u64>,
 }
 
+/// A command's arguments: one positional value (the token; a second is an error) and
+/// `--option value` pairs, in order.
+pub fn positional_and_options(argv: &[String]) -> Result<(String, Vec<(String, String)>), String> {
+    let (mut positional, mut options) = (String::new(), Vec::new());
+    let mut it = argv.iter();
+    while let Some(arg) = it.next() {
+        if !arg.starts_with("--") {
+            if !positional.is_empty() {
+                return Err(format!("unexpected argument {arg:?}"));
+            }
+            positional = arg.trim().to_owned();
+            continue;
+        }
+        let value = it.next().ok_or_else(|| format!("{arg} needs a value"))?;
+        options.push((arg.clone(), value.clone()));
+    }
+    Ok((positional, options))
+}
+
+/// `--at` / `--skew`: whole seconds.
+pub fn whole_seconds(option: &str, value: &str) -> Result<u64, String> {
+    value
+        .parse::<u64>()
+        .map_err(|_| format!("{option} takes whole seconds, not {value:?}"))
+}
+
 impl VerifyArgs {
     pub fn parse(argv: &[String]) -> Result<Self, String> {
         let mut args = VerifyArgs::default();
-        let mut it = argv.iter();
-        while let Some(arg) = it.next() {
-            if !arg.starts_with("--") {
-                if !args.token.is_empty() {
-                    return Err(format!("unexpected argument {arg:?}"));
-                }
-                args.token = arg.trim().to_owned();
-                continue;
-            }
-            let value = it
-                .next()
-                .ok_or_else(|| format!("{arg} needs a value"))?
-                .clone();
+        let (token, options) = positional_and_options(argv)?;
+        args.token = token;
+        for (arg, value) in options {
             let slot = match arg.as_str() {
                 "--source" => &mut args.source,
                 "--jwks" => &mut args.jwks,
@@ -57,9 +73,7 @@ impl VerifyArgs {
                     continue;
                 }
                 "--at" | "--skew" => {
-                    let n = value
-                        .parse::<u64>()
-                        .map_err(|_| format!("{arg} takes whole seconds, not {value:?}"))?;
+                    let n = whole_seconds(&arg, &value)?;
                     if arg == "--at" {
                         args.at = Some(n);
                     } else {

@@ -6,6 +6,7 @@ use entra_edge_auth::assertion::{verify_assertion, Expected};
 use entra_edge_auth::rust_crypto::RustCrypto;
 use entra_edge_auth::{Error, ErrorCode, Result};
 
+use super::args::{positional_and_options, whole_seconds};
 use super::decode::{describe_times, now};
 use super::fetch::{http_get, is_url, read_file};
 
@@ -23,19 +24,9 @@ impl AssertionArgs {
         let mut args = AssertionArgs::default();
         args.expected.skew_secs = 60;
         let (mut jwks, mut audience, mut method, mut path) = (None, None, None, None);
-        let mut it = argv.iter();
-        while let Some(arg) = it.next() {
-            if !arg.starts_with("--") {
-                if !args.assertion.is_empty() {
-                    return Err(format!("unexpected argument {arg:?}"));
-                }
-                args.assertion = arg.trim().to_owned();
-                continue;
-            }
-            let value = it
-                .next()
-                .ok_or_else(|| format!("{arg} needs a value"))?
-                .clone();
+        let (assertion, options) = positional_and_options(argv)?;
+        args.assertion = assertion;
+        for (arg, value) in options {
             match arg.as_str() {
                 "--jwks" => jwks = Some(value),
                 "--audience" => audience = Some(value),
@@ -43,9 +34,7 @@ impl AssertionArgs {
                 "--method" => method = Some(value),
                 "--path" => path = Some(value),
                 "--at" | "--skew" => {
-                    let n = value
-                        .parse::<u64>()
-                        .map_err(|_| format!("{arg} takes whole seconds, not {value:?}"))?;
+                    let n = whole_seconds(&arg, &value)?;
                     if arg == "--at" {
                         args.at = Some(n);
                     } else {
