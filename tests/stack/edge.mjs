@@ -21,8 +21,11 @@ export const API_POLICY_RULES = [
 
 /**
  * Starts the gate on `127.0.0.1:port` with `settings` as its whole environment (ORIGIN_URL,
- * POLICY, COGNITO_*, ALB_*, ENTRA_*, …). Resolves to `{ url, pid, decisions, close }` once
- * workerd listens (`decisions`: its decision-log lines, parsed); a bad setting rejects, naming it (start.mjs refuses to start).
+ * POLICY, COGNITO_*, ALB_*, ENTRA_*, …). Resolves to `{ url, pid, decisions, decision, close }`
+ * once workerd listens (`decisions`: its decision-log lines so far, parsed; `decision(match)`:
+ * the first line `match` accepts, waited for, since workerd may write a line after the
+ * response it describes has reached the client); a bad setting rejects, naming it (start.mjs
+ * refuses to start).
  */
 export async function startEdge({ port, workerDir, settings, log = () => {} }) {
   const wasm = path.join(workerDir, 'pkg/entra_edge_auth_bg.wasm');
@@ -32,16 +35,30 @@ export async function startEdge({ port, workerDir, settings, log = () => {} }) {
   const { startWorkerdGate } = await import(pathToFileURL(path.join(workerDir, 'test/workerd-process.mjs')).href);
   // The decision log (one JSON line per decision), kept for the tests.
   const decisions = [];
+  const waiting = new Set();
   const gate = await startWorkerdGate(settings, {
     listen: `127.0.0.1:${port}`,
-    log: (output) => {
-      for (const line of output.split('\n')) {
-        log(`[gate] ${line}`);
-        if (line.startsWith('{"')) {
-          try { decisions.push(JSON.parse(line)); } catch { /* not a decision line */ }
-        }
-      }
+    log: (line) => {
+      log(`[gate] ${line}`);
+      if (!line.startsWith('{"')) return;
+      try { decisions.push(JSON.parse(line)); } catch { return; /* not a decision line */ }
+      for (const wake of waiting) wake();
     },
   });
-  return { url: gate.url, pid: gate.pid, decisions, close: () => gate.stop() };
+  const decision = (match, timeoutMs = 5000) => new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      waiting.delete(check);
+      reject(new Error(`no decision-log line matched within ${timeoutMs} ms (${decisions.length} lines seen)`));
+    }, timeoutMs);
+    function check() {
+      const found = decisions.find(match);
+      if (found === undefined) return;
+      waiting.delete(check);
+      clearTimeout(timer);
+      resolve(found);
+    }
+    waiting.add(check);
+    check();
+  });
+  return { url: gate.url, pid: gate.pid, decisions, decision, close: () => gate.stop() };
 }

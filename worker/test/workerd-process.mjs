@@ -27,6 +27,18 @@ export function runStart(settings, args = [], { timeoutMs = 30_000 } = {}) {
   });
 }
 
+/** Calls `onLine` with each whole, non-empty line of `stream`: a chunk need not end at a
+ * line's end (a decision-log line split across two chunks is one line, not two bad ones). */
+function eachLine(stream, onLine) {
+  let partial = '';
+  stream.on('data', (chunk) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop();
+    for (const line of lines) if (line) onLine(line);
+  });
+  stream.on('end', () => { if (partial) onLine(partial); });
+}
+
 /**
  * Starts the gate on 127.0.0.1 (an ephemeral port unless `listen` says otherwise) with
  * `settings` as its environment. Resolves to `{ url, pid, stop }` once workerd listens;
@@ -48,28 +60,27 @@ export function startWorkerdGate(settings, { listen = '127.0.0.1:0', args = [], 
       reject(new Error(`workerd did not listen within ${timeoutMs} ms: ${stderr}`));
     }, timeoutMs);
     child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c) => { stderr += c; log(c.trimEnd()); });
+    child.stderr.on('data', (c) => { stderr += c; });
+    eachLine(child.stderr, log);
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      for (const line of chunk.split('\n').filter(Boolean)) {
-        log(line);
-        const m = /^listening on (http:\/\/\S+) pid (\d+)$/.exec(line);
-        if (m && !ready) {
-          ready = true;
-          clearTimeout(timer);
-          resolve({
-            url: m[1],
-            pid: Number(m[2]),
-            launcherPid: child.pid,
-            stderr: () => stderr,
-            stop: () => new Promise((done) => {
-              process.removeListener('exit', killOnExit);
-              if (child.exitCode !== null) return done();
-              child.once('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-          });
-        }
+    eachLine(child.stdout, (line) => {
+      log(line);
+      const m = /^listening on (http:\/\/\S+) pid (\d+)$/.exec(line);
+      if (m && !ready) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({
+          url: m[1],
+          pid: Number(m[2]),
+          launcherPid: child.pid,
+          stderr: () => stderr,
+          stop: () => new Promise((done) => {
+            process.removeListener('exit', killOnExit);
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+        });
       }
     });
     child.on('exit', (code) => {
