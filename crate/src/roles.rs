@@ -135,15 +135,6 @@ impl RoleMapping {
     pub fn role_for(&self, group: &str) -> Option<&str> {
         self.groups.get(&group_key(group)).map(String::as_str)
     }
-
-    /// How many groups are mapped.
-    pub fn len(&self) -> usize {
-        self.groups.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.groups.is_empty()
-    }
 }
 
 /// A JSON object's entries in document order, duplicates kept (a `Map` would keep only the
@@ -715,18 +706,33 @@ mod tests {
         assert_eq!(e.code(), ErrorCode::InvalidConfig);
         let e = RoleMapping::from_json(r#"["SG-StackFlow-Admins"]"#).unwrap_err();
         assert_eq!(e.code(), ErrorCode::InvalidConfig);
+        // The operator is told what was expected, not only that it failed.
+        assert!(
+            e.message()
+                .contains("expected a JSON object of group name or id → role name"),
+            "{}",
+            e.message()
+        );
     }
 
     #[test]
     fn mapping_rejects_non_string_values_naming_the_entry() {
-        for json in [
-            r#"{"SG-A": "viewer", "SG-Bad": ["viewer"]}"#,
-            r#"{"SG-Bad": 1}"#,
-            r#"{"SG-Bad": null}"#,
+        for (json, kind) in [
+            (r#"{"SG-A": "viewer", "SG-Bad": ["viewer"]}"#, "an array"),
+            (r#"{"SG-Bad": 1}"#, "a number"),
+            (r#"{"SG-Bad": null}"#, "null"),
+            (r#"{"SG-Bad": true}"#, "a boolean"),
+            (r#"{"SG-Bad": {"role": "viewer"}}"#, "an object"),
         ] {
             let e = RoleMapping::from_json(json).unwrap_err();
             assert_eq!(e.code(), ErrorCode::InvalidConfig, "{json}");
             assert!(e.message().contains("\"SG-Bad\""), "{}", e.message());
+            // What was found instead of a string, so the entry can be fixed without guessing.
+            assert!(
+                e.message().ends_with(&format!("not {kind}")),
+                "{}",
+                e.message()
+            );
         }
     }
 

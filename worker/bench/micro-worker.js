@@ -47,6 +47,10 @@ const cases = {
   async passthrough(i, s) { await passthrough.fetch(req(s.tokens[i % s.tokens.length], s.header), s.env, ctx); },
   async jose(i, s) { await jose.fetch(req(s.tokens[i % s.tokens.length], s.header), s.env, ctx); },
   async ours(i, s) { await s.gate.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
+  // The same gate with allows not logged, and with subjects logged in clear (no hash): what
+  // the decision log's line costs, and how much of it the subject's hash is.
+  async ours_unlogged(i, s) { await s.unlogged.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
+  async ours_plain(i, s) { await s.plain.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
   async ours_public(i, s) { await s.gate.handle(new Request('https://edge.example/health', { headers: { 'user-agent': 'bench' } }), ctx); },
   async subtle_verify(i, s) {
     const t = s.tokens[i % s.tokens.length];
@@ -69,6 +73,8 @@ export default {
     if (url.pathname === '/setup') {
       const body = await request.json();
       const gate = new EdgeGate(body.env);
+      const unlogged = new EdgeGate({ ...body.env, LOG_ALLOW_SAMPLE: '0' });
+      const plain = new EdgeGate({ ...body.env, LOG_SUBJECT: 'plain' });
       let cryptoKey, verifyAlg;
       if (body.header === 'authorization') {
         verifyAlg = { name: 'RSASSA-PKCS1-v1_5' };
@@ -78,7 +84,7 @@ export default {
         const der = Uint8Array.from(atob(body.albPem.replace(/-----[^-]+-----|\s/g, '')), (c) => c.charCodeAt(0));
         cryptoKey = await crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
       }
-      state = { ...body, gate, cryptoKey, verifyAlg };
+      state = { ...body, gate, unlogged, plain, cryptoKey, verifyAlg };
       // Warm every case once (keys fetched, CryptoKeys imported).
       for (const c of Object.keys(cases)) await cases[c](0, state);
       return new Response('ok');
