@@ -302,6 +302,24 @@ fn alb_key_url_is_the_base_and_the_kid() {
 
 // ---------------------------------------------------------------- Cognito
 
+#[test]
+fn cognito_pool_issuer_is_built_from_region_and_pool_id() {
+    // The shape Cognito puts in `iss` (and serves keys under): an exact match is required.
+    assert_eq!(
+        entra_edge_auth::jwt::CognitoConfig::issuer_for_pool("eu-west-1", "eu-west-1_AbC123"),
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
+    );
+}
+
+#[test]
+fn cognito_token_use_names_read_back() {
+    for token_use in [TokenUse::Access, TokenUse::Id] {
+        assert_eq!(TokenUse::parse(token_use.as_str()), Some(token_use));
+    }
+    assert_eq!(TokenUse::Access.as_str(), "access");
+    assert_eq!(TokenUse::Id.as_str(), "id");
+}
+
 fn cognito_access_claims() -> Value {
     json!({"sub": "u-1", "iss": COGNITO_ISS, "token_use": "access", "client_id": COGNITO_CLIENT,
            "exp": NOW + 3600, "iat": NOW - 10, "cognito:groups": ["itsm_agent"], "scope": "openid"})
