@@ -26,6 +26,7 @@ MUTANTS=(
   "1|worker/src/index.js|return new Response(JSON.stringify({ error: 'internal_error'|return fetch(request); return new Response(JSON.stringify({ error: 'internal_error'|worker-trap|a trap denies instead of forwarding|"
   "2|worker/src/index.js|headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },|headers: { 'content-type': 'application/json' },|worker-trap|the trap's deny is not cacheable|"
   "3|worker/src/index.js|      gate = null;|      // gate = null;|worker-trap|a trapped gate is rebuilt, not reused|the test's trap is a throw at the gate's first read of the request, before any of its state is borrowed, so reusing that gate is harmless; what rebuilding guards against (a trap half-way through a borrow) cannot be provoked without a test hook inside the wasm"
+  "10|worker/src/index.js|      if (logWaitMs > 0 && Date.now() >= flushAt && gate.logWaiting()) flushLater(gate, ctx);|      // no timer|worker-log-batch|decision-log lines held back are written within LOG_BATCH_MS|"
   "4|www/src/webcrypto.js|  return crypto.subtle.verify(params, key, signature, data);|  return true;|browser-signature|WebCrypto's verdict decides|"
   "5|www/src/webcrypto.js|  if (!params) throw codedError('unsupported_algorithm', \`no WebCrypto check for \${alg}\`);|  if (!params) return true;|browser-webcrypto|an algorithm without a WebCrypto check is refused|"
   "6|www/src/webcrypto.js|Object.hasOwn(PARAMS, alg) ? PARAMS[alg] : undefined|PARAMS[alg]|browser-webcrypto|only the table's own names are algorithms|"
@@ -40,6 +41,8 @@ TEST_TIMEOUT="${TEST_TIMEOUT:-300}"
 run_test() { timeout "$TEST_TIMEOUT" bash -c "$(declare -f one_test); one_test $1"; }
 one_test() {
   case "$1" in
+    worker-log-batch)
+      (cd worker && node --test --test-name-pattern='LOG_BATCH' test/decision-log.test.mjs) ;;
     worker-trap)
       (cd worker && node --test --test-name-pattern='throws inside the wasm|500 internal_error' test/defences.test.mjs) ;;
     browser-signature)

@@ -6,12 +6,22 @@ import { initSync, EdgeGate } from '../pkg/entra_edge_auth.js';
 initSync({ module: wasmModule });
 
 let gate = null;
+// LOG_BATCH_MS when the gate holds decision-log lines back (LOG_BATCH_LINES > 1), else 0;
+// and when the timer last set to write them fires (a timer the runtime drops delays the
+// next one by LOG_BATCH_MS at most, never forever).
+let logWaitMs = 0;
+let flushAt = 0;
 
 export default {
   async fetch(request, env, ctx) {
-    gate ??= new EdgeGate(env);
+    if (gate === null) {
+      gate = new EdgeGate(env);
+      logWaitMs = gate.logBatchMs();
+    }
     try {
-      return await gate.handle(request, ctx);
+      const response = await gate.handle(request, ctx);
+      if (logWaitMs > 0 && Date.now() >= flushAt && gate.logWaiting()) flushLater(gate, ctx);
+      return response;
     } catch (err) {
       // Only a wasm trap gets here (the gate itself never rejects). Start over with a fresh
       // gate next time and deny this request: nothing unverified is ever forwarded.
@@ -24,6 +34,15 @@ export default {
     }
   },
 };
+
+// Writes the lines `g` holds back once LOG_BATCH_MS have passed, the request's `waitUntil`
+// keeping the isolate alive until then (a runtime without one never gets a timer: its lines
+// are written when a batch fills or a deny comes).
+function flushLater(g, ctx) {
+  if (typeof ctx?.waitUntil !== 'function') return;
+  flushAt = Date.now() + logWaitMs;
+  ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, logWaitMs)).then(() => g.flushLog()));
+}
 
 // For tests and operators' tooling: the current isolate's counters (not routed anywhere).
 export function gateStats() {

@@ -231,8 +231,64 @@ describe('decision log, LOG_SUBJECT=off', () => {
   });
 });
 
+describe('decision log, LOG_BATCH_LINES=3 (several lines per write)', () => {
+  let stack, alb;
+  before(async () => {
+    // A wait far longer than the tests: every line here is written by a full batch or a deny.
+    stack = await loggedStack({ LOG_SUBJECT: 'plain', LOG_BATCH_LINES: '3', LOG_BATCH_MS: '60000' });
+    alb = await stack.addAlbSigner();
+  });
+  after(() => stack?.close());
+
+  const allow = async () => {
+    const s = sent({ 'x-amzn-oidc-data': await mintAlb(alb, { claims: { roles: ['super_admin'] } }) });
+    assert.equal((await stack.request('/admin', s.init)).status, 200);
+    return s.id;
+  };
+  const position = (id) => records(stack).findIndex((r) => r.request_id === id);
+
+  test('allows wait; a deny is written at once, after them, one line per decision', async () => {
+    const first = await allow();
+    const second = await allow();
+    // Unbatched, both lines would be on the pipe well within this.
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(position(first), -1, 'an allow waits for its batch');
+    assert.equal(position(second), -1);
+    const denied = sent();
+    assert.equal((await stack.request('/admin', denied.init)).status, 401);
+    assert.equal((await recordFor(stack, denied.id)).outcome, 'deny');
+    assert.equal((await recordFor(stack, first)).outcome, 'allow');
+    await recordFor(stack, second);
+    assert.ok(position(first) < position(second) && position(second) < position(denied.id),
+      'written in the order decided');
+  });
+
+  test('a full batch is written without waiting for the timer', async () => {
+    const ids = [await allow(), await allow(), await allow()];
+    for (const id of ids) assert.equal((await recordFor(stack, id)).outcome, 'allow');
+  });
+});
+
+describe('decision log, LOG_BATCH_MS=200', () => {
+  let stack, alb;
+  before(async () => {
+    stack = await loggedStack({ LOG_BATCH_LINES: '100', LOG_BATCH_MS: '200' });
+    alb = await stack.addAlbSigner();
+  });
+  after(() => stack?.close());
+
+  test('a line left waiting is written once LOG_BATCH_MS have passed, with no request after it', async () => {
+    const s = sent({ 'x-amzn-oidc-data': await mintAlb(alb, { claims: { roles: ['super_admin'] } }) });
+    assert.equal((await stack.request('/admin', s.init)).status, 200);
+    assert.equal((await recordFor(stack, s.id)).outcome, 'allow');
+  });
+});
+
 describe('decision-log settings', () => {
-  for (const [name, value] of [['LOG_SUBJECT', 'clear'], ['LOG_ALLOW_SAMPLE', '2'], ['EXPOSE_DENY_DETAIL', 'yes']]) {
+  for (const [name, value] of [
+    ['LOG_SUBJECT', 'clear'], ['LOG_ALLOW_SAMPLE', '2'], ['EXPOSE_DENY_DETAIL', 'yes'],
+    ['LOG_BATCH_LINES', '0'], ['LOG_BATCH_LINES', '257'], ['LOG_BATCH_MS', '9'],
+  ]) {
     test(`${name}=${value} is a 500 naming it`, async () => {
       const stack = await startStack({ bindings: { [name]: value } });
       try {

@@ -72,6 +72,9 @@ pub struct GateConfig {
     pub log_subject: super::decision_log::LogSubject,
     /// `LOG_ALLOW_SAMPLE`: the share of allows logged (denies always are); default 1.
     pub allow_sample: super::decision_log::AllowSample,
+    /// `LOG_BATCH_LINES` and `LOG_BATCH_MS`: decision-log lines written together (see
+    /// `log_batch`); default each line at once.
+    pub log_batch: super::log_batch::LogBatchSettings,
     /// `EXPOSE_DENY_DETAIL`: denies tell the client the core's detailed message rather
     /// than the fixed sentence for their code (see `deny_text`). Default false.
     pub expose_deny_detail: bool,
@@ -183,6 +186,10 @@ impl GateConfig {
             )?,
             allow_sample: super::decision_log::AllowSample::parse(
                 env.get("LOG_ALLOW_SAMPLE")?.as_deref(),
+            )?,
+            log_batch: super::log_batch::LogBatchSettings::parse(
+                env.get("LOG_BATCH_LINES")?.as_deref(),
+                env.get("LOG_BATCH_MS")?.as_deref(),
             )?,
             expose_deny_detail: env.flag("EXPOSE_DENY_DETAIL")?.unwrap_or(false),
             assertion,

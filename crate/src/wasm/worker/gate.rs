@@ -30,6 +30,7 @@ use super::deny_text::public_error;
 use super::forward::{origin_request, Added};
 use super::head::{RequestHead, Trace};
 use super::keys::KeyStore;
+use super::log_batch::LogBatch;
 use super::logout::{logout, logout_allowed, origin_of, RequestSite};
 use super::platform::{self, now_secs};
 use super::request_id;
@@ -78,6 +79,8 @@ pub struct Gate {
     signer: Option<Signer>,
     /// Unbound assertions for reuse (see `assertion_cache`).
     assertions: RefCell<AssertionCache>,
+    /// Decision-log lines waiting to be written (see `log_batch`).
+    log_batch: RefCell<LogBatch>,
     /// This gate, for the forwards that wait for a signature.
     me: Weak<Gate>,
     pub stats: GateStats,
@@ -132,6 +135,7 @@ impl Gate {
             .assertion
             .as_ref()
             .map(|a| Signer::new(a.key.clone()));
+        let log_batch = RefCell::new(LogBatch::new(config.log_batch));
         Rc::new_cyclic(|gate: &Weak<Gate>| {
             let me = gate.clone();
             let gate = gate.clone();
@@ -155,6 +159,7 @@ impl Gate {
                 next_request: Cell::new(0),
                 signer,
                 assertions: RefCell::new(AssertionCache::new(assertion_cache::DEFAULT_CAPACITY)),
+                log_batch,
                 me,
                 stats: GateStats::default(),
             }
@@ -750,7 +755,40 @@ impl Gate {
             token_cache_hit: trace.token_cache_hit,
             gate_ms: (now - trace.started_ms).max(0.0) as u64,
         };
-        platform::log_line(&record.to_json(self.config.log_subject));
+        let line = record.to_json(self.config.log_subject);
+        if !self.config.log_batch.batches() {
+            return platform::log_line(&line);
+        }
+        // A deny is written at once (with the allows before it); allows wait for a batch.
+        let ready = self
+            .log_batch
+            .borrow_mut()
+            .push(&line, outcome == Outcome::Deny);
+        if let Some(text) = ready {
+            platform::log_line(&text);
+        }
+    }
+
+    /// `LOG_BATCH_MS` when lines may wait, else 0.
+    pub fn log_batch_ms(&self) -> u32 {
+        let settings = self.config.log_batch;
+        if settings.batches() {
+            settings.wait_ms
+        } else {
+            0
+        }
+    }
+
+    pub fn log_waiting(&self) -> bool {
+        !self.log_batch.borrow().is_empty()
+    }
+
+    /// Writes every line waiting.
+    pub fn flush_log(&self) {
+        let waiting = self.log_batch.borrow_mut().take();
+        if let Some(text) = waiting {
+            platform::log_line(&text);
+        }
     }
 
     /// The JSON deny, with the client's view of `error` (see `deny_text`).

@@ -21,6 +21,7 @@
 //! - [`deny_page`]: the HTML 403 for a browser navigation (API clients keep the JSON);
 //! - [`deny_text`]: what a deny tells the client (a fixed sentence per code by default);
 //! - [`decision_log`]: one JSON line per decision (the record; the gate writes it);
+//! - [`log_batch`]: decision-log lines held back to be written several at a time;
 //! - [`request_id`]: the id a decision is logged under and origin receives;
 //! - [`platform`]: the clock, `fetch`, `waitUntil`, the Cache API, logging;
 //! - [`vectors`]: a test-only signature check for the Wycheproof run inside workerd.
@@ -37,6 +38,7 @@ mod forward;
 mod gate;
 mod head;
 mod keys;
+mod log_batch;
 mod logout;
 mod origin_proof;
 mod platform;
@@ -112,6 +114,31 @@ impl EdgeGate {
                 format!("{}: {}", e.code().as_str(), e.message()).into()
             }))
         })
+    }
+
+    /// How long a decision-log line may wait to be written (`LOG_BATCH_MS`), or 0 when
+    /// every line is written as it is made (the default). Read once by the JS entry: it
+    /// calls [`EdgeGate::flush_log`] that long after a request left lines waiting.
+    #[wasm_bindgen(js_name = logBatchMs)]
+    pub fn log_batch_ms(&self) -> u32 {
+        match &self.inner {
+            Ok(gate) => gate.log_batch_ms(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Whether decision-log lines are waiting to be written.
+    #[wasm_bindgen(js_name = logWaiting)]
+    pub fn log_waiting(&self) -> bool {
+        self.inner.as_ref().is_ok_and(|gate| gate.log_waiting())
+    }
+
+    /// Writes the decision-log lines waiting, if any.
+    #[wasm_bindgen(js_name = flushLog)]
+    pub fn flush_log(&self) {
+        if let Ok(gate) = &self.inner {
+            gate.flush_log();
+        }
     }
 
     /// Counters as JSON, for tests and operators: requests, verifications, token cache hits,
