@@ -35,7 +35,10 @@ const FLOOR = process.env.BENCH_FLOOR === '1';
 // generated per run): `assert` with the default binding (one signature per token, reused),
 // `assert-bound` with ASSERTION_BIND=request (one signature per request).
 const ASSERTION = process.env.BENCH_ASSERTION === '1';
-const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : []), ...(ASSERTION ? ['assert', 'assert-bound'] : [])];
+// BENCH_LOG_BATCH=N adds our worker once more with LOG_BATCH_LINES=N (`batched`): allow lines
+// written N per console.log, as a self-hosted gate would run (worker/README.md).
+const LOG_BATCH = process.env.BENCH_LOG_BATCH ?? '';
+const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : []), ...(ASSERTION ? ['assert', 'assert-bound'] : []), ...(LOG_BATCH ? ['batched'] : [])];
 
 const log = (...a) => console.error('[bench]', ...a);
 
@@ -71,6 +74,9 @@ const mf = new Miniflare({
     { name: 'jose', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/.build/jose-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'ours', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: ours, unsafeDirectSockets: socket },
     ...(FLOOR ? [{ name: 'headers', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/headers-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket }] : []),
+    ...(LOG_BATCH ? [
+      { name: 'batched', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: { ...ours, LOG_BATCH_LINES: LOG_BATCH }, unsafeDirectSockets: socket },
+    ] : []),
     ...(ASSERTION ? [
       { name: 'assert', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: asserting, unsafeDirectSockets: socket },
       { name: 'assert-bound', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: { ...asserting, ASSERTION_BIND: 'request' }, unsafeDirectSockets: socket },
@@ -196,6 +202,15 @@ if (ASSERTION) {
     const a = r.assert;
     const b = r['assert-bound'];
     lines.push(`| ${r.alg} | ${r.mode} | ${fmt(a.rps)} (${fmt(a.p99)}) | ${fmt(b.rps)} (${fmt(b.p99)}) | ${vs(a, r.ours)} | ${vs(b, r.ours)} | ${vs(a, r.headers)} | ${vs(b, r.headers)} | ${fmt(r.ours.cpu)}; ${fmt(a.cpu)}; ${fmt(b.cpu)} |`);
+  }
+}
+if (LOG_BATCH) {
+  // CPU per request is the figure that moves least with outside load; req/s beside it.
+  const cpu = (x, y) => (y ? fmt(x.cpu / y.cpu, 2) : '-');
+  lines.push('', `| alg | tokens | batched (LOG_BATCH_LINES=${LOG_BATCH}) req/s (p99 ms) | batched/jose req/s | CPU ours/floor | CPU batched/floor | workerd CPU µs/req (ours; batched; floor) |`, '|---|---|---|---|---|---|---|');
+  for (const r of rows) {
+    const b = r.batched;
+    lines.push(`| ${r.alg} | ${r.mode} | ${fmt(b.rps)} (${fmt(b.p99)}) | ${fmt(b.rps / r.jose.rps, 2)} | ${cpu(r.ours, r.headers)} | ${cpu(b, r.headers)} | ${fmt(r.ours.cpu)}; ${fmt(b.cpu)}; ${r.headers ? fmt(r.headers.cpu) : '-'} |`);
   }
 }
 console.log(lines.join('\n'));
