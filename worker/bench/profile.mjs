@@ -5,6 +5,9 @@
 // bench/run.sh has built pkg/ and the jose bundle. PROFILE_SECONDS (default 5); PROFILE_TOP
 // (default 30) functions listed. For Rust function names, point PROFILE_SCRIPT at an entry
 // that imports a build run through `wasm-bindgen --keep-debug` (the release pkg is stripped).
+// PROFILE_BINDINGS: extra settings as JSON, e.g. '{"LOG_ALLOW_SAMPLE":"0"}': with the
+// inspector attached every console.log is also sent to it, so the decision log's share is
+// far larger here than without one.
 import { once } from 'node:events';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -22,7 +25,8 @@ const INSPECTOR = 9331;
 
 const alb = await albSigner();
 const cog = await cognitoSigner();
-const { servers, bindings } = await startServers(alb, cog);
+const { servers, bindings: started } = await startServers(alb, cog);
+const bindings = { ...started, ...JSON.parse(process.env.PROFILE_BINDINGS ?? '{}') };
 const issuer = bindings.COGNITO_ISSUER;
 // PROFILE_SCRIPT: another entry (say one importing a build with function names kept).
 const script = process.env.PROFILE_SCRIPT ?? { ours: 'src/index.js', jose: 'bench/.build/jose-worker.js', passthrough: 'bench/passthrough-worker.js' }[which];
