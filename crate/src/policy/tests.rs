@@ -553,3 +553,101 @@ fn matched_rule_follows_path_case() {
     assert_eq!(p.matched_rule("GET", "/ADMIN").map(|(i, _)| i), Some(1));
     assert_eq!(policy().matched_rule("GET", "/ADMIN"), None);
 }
+
+// --- what deny messages and challenges say (mutants crate/mutants.sh found missed) ---
+
+#[test]
+fn conflicts_name_the_credential_headers() {
+    let two_albs = policy().decide("GET", "/admin", &[alb(&["viewer"]), alb(&["viewer"])]);
+    assert_eq!(
+        deny_message(&two_albs),
+        "two ALB credential (x-amzn-oidc-data)s were presented"
+    );
+    let alb_as_bearer = bearer(TokenSource::Alb, "user-1", &["super_admin"]);
+    let d = policy().decide("GET", "/admin", &[alb_as_bearer]);
+    assert!(
+        deny_message(&d).starts_with("the Bearer credential (Authorization) holds a "),
+        "{}",
+        deny_message(&d)
+    );
+}
+
+/// The `error_description` of a 401 challenge for a credential refused with `message`.
+fn description_for(message: &str) -> String {
+    let d = policy().decide(
+        "GET",
+        "/admin",
+        &[failed(
+            CredentialKind::Bearer,
+            ErrorCode::MalformedToken,
+            message,
+        )],
+    );
+    let header = denied(&d).2.unwrap().to_owned();
+    let start = "Bearer error=\"invalid_token\", error_description=\"";
+    assert!(
+        header.starts_with(start) && header.ends_with('"'),
+        "{header}"
+    );
+    header[start.len()..header.len() - 1].to_owned()
+}
+
+#[test]
+fn error_description_fills_its_limit_exactly() {
+    assert_eq!(
+        description_for(&"x".repeat(300)),
+        "x".repeat(MAX_DESCRIPTION_LEN)
+    );
+    assert_eq!(
+        description_for(&"x".repeat(MAX_DESCRIPTION_LEN)),
+        "x".repeat(MAX_DESCRIPTION_LEN)
+    );
+    // An escaped character takes two bytes: it goes in whole or not at all.
+    let fits = format!("{}\"", "x".repeat(MAX_DESCRIPTION_LEN - 2));
+    assert_eq!(
+        description_for(&fits),
+        format!("{}\\\"", "x".repeat(MAX_DESCRIPTION_LEN - 2))
+    );
+    let one_over = format!("{}\"y", "x".repeat(MAX_DESCRIPTION_LEN - 1));
+    assert_eq!(
+        description_for(&one_over),
+        "x".repeat(MAX_DESCRIPTION_LEN - 1)
+    );
+}
+
+#[test]
+fn two_credentials_keep_either_ones_group_overage() {
+    let overflowing = |mut p: Presented| {
+        if let Ok(i) = &mut p.outcome {
+            i.groups_overage = true;
+        }
+        p
+    };
+    let cognito = |roles: &[&str]| bearer(TokenSource::CognitoAccess, "user-1", roles);
+    for both in [
+        [alb(&["viewer"]), overflowing(cognito(&["viewer"]))],
+        [overflowing(alb(&["viewer"])), cognito(&["viewer"])],
+    ] {
+        let d = policy().decide("GET", "/admin", &both);
+        assert_eq!(denied(&d).1, ErrorCode::RoleDenied);
+        assert!(
+            deny_message(&d).contains("group list overflowed"),
+            "{}",
+            deny_message(&d)
+        );
+    }
+    let neither = [alb(&["viewer"]), cognito(&["viewer"])];
+    let d = policy().decide("GET", "/admin", &neither);
+    assert!(!deny_message(&d).contains("overflowed"));
+}
+
+#[test]
+fn a_list_setting_that_is_not_a_list_says_a_list_was_expected() {
+    let e = Policy::from_json(r#"{"rules": [{"path": "/a", "roles": "viewer"}]}"#).unwrap_err();
+    assert_eq!(e.code(), ErrorCode::InvalidPolicy);
+    assert!(
+        e.message().contains("expected a list of strings"),
+        "{}",
+        e.message()
+    );
+}
