@@ -528,6 +528,19 @@ fn case_insensitive_paths_meet_their_rule_in_any_case() {
         denied(&p.decide("GET", "/caf%C3%89", &viewer)).1,
         ErrorCode::NoMatchingRoute
     );
+    // Letters after an escape are compared lower-cased too (only the escape's two hex
+    // digits are left as normalisation wrote them).
+    let json = r#"{"rules":[{"path":"/caf%C3%A9/Menu","roles":["viewer"]}]}"#;
+    let p = Policy::from_json_case_insensitive(json).unwrap();
+    for path in ["/CAF%c3%a9/MENU", "/caf%C3%A9/menu", "/Caf%C3%A9/mEnU"] {
+        assert!(p.decide("GET", path, &viewer).is_allowed(), "{path}");
+    }
+    // Including the letter right after an escape.
+    let json = r#"{"rules":[{"path":"/docs%20Menu","roles":["viewer"]}]}"#;
+    let p = Policy::from_json_case_insensitive(json).unwrap();
+    for path in ["/DOCS%20menu", "/docs%20mENU"] {
+        assert!(p.decide("GET", path, &viewer).is_allowed(), "{path}");
+    }
     // The refusals still come first.
     assert_eq!(
         denied(&p.decide("GET", "/ADMIN/%2E%2E/x", &viewer)).1,
