@@ -245,6 +245,51 @@ mod tests {
     }
 
     #[test]
+    fn the_byte_budget_can_be_filled_exactly() {
+        let mut cache = TokenCache::new(100, 10);
+        cache.insert(key("aaaaa"), identity(100), 0);
+        cache.insert(key("bbbbb"), identity(100), 0);
+        assert_eq!(cache.len(), 2);
+        assert_eq!(cache.bytes, 10);
+    }
+
+    #[test]
+    fn evictions_give_their_bytes_back() {
+        // Nine-byte tokens, a 30-byte budget: three fit, and each one taken in past that
+        // pushes exactly one out.
+        let mut cache = TokenCache::new(100, 30);
+        for i in 0..10 {
+            cache.insert(key(&format!("token-{i:03}")), identity(100), 0);
+            assert_eq!(cache.len(), (i + 1).min(3));
+        }
+        assert_eq!(cache.bytes, 27);
+    }
+
+    #[test]
+    fn replacing_a_token_gives_its_bytes_back() {
+        let mut cache = TokenCache::new(100, 30);
+        for t in ["aaaaaaaaa", "bbbbbbbbb", "ccccccccc"] {
+            cache.insert(key(t), identity(100), 0);
+        }
+        for _ in 0..5 {
+            cache.insert(key("aaaaaaaaa"), identity(100), 0);
+        }
+        assert_eq!(cache.len(), 3);
+        assert_eq!(cache.bytes, 27);
+        assert!(cache.get(&key("bbbbbbbbb"), 1).is_some());
+    }
+
+    #[test]
+    fn the_defaults_hold_their_count_of_2_kib_tokens() {
+        let mut cache = TokenCache::new(DEFAULT_CAPACITY, DEFAULT_MAX_BYTES);
+        for i in 0..DEFAULT_CAPACITY {
+            cache.insert(key(&format!("{i:0>2048}")), identity(100), 0);
+        }
+        assert_eq!(cache.len(), DEFAULT_CAPACITY);
+        assert_eq!(cache.bytes, DEFAULT_MAX_BYTES);
+    }
+
+    #[test]
     fn expired_entries_go_first() {
         let mut cache = TokenCache::new(2, 1024);
         cache.insert(key("a"), identity(100), 0);
