@@ -13,7 +13,8 @@
 # For each mutant cargo-mutants listed as missed: a clean copy of HEAD (a git worktree under
 # target/), the mutant's diff applied, the worker built (wasm-pack, no wasm-opt: the tests
 # need behaviour, not speed), then the worker's test files one at a time, the ones about
-# settings first, stopping at the first that fails (caught). A mutant no file fails is
+# settings first, stopping at the first that fails (caught); only files that pass on the
+# unmutated build count. A mutant no file fails is
 # missed; one crate/mutants-accepted.txt lists (an equivalent mutant) is not run. Prints caught / missed / accepted and
 # exits 1 on a missed one. A measurement, not part of README's test command: about a minute
 # per caught mutant on two cores, several for a missed one.
@@ -28,6 +29,12 @@ FILES=(config hardening defences gate workerd entra pools keys decision-log asse
 
 [ -f "$RESULTS/outcomes.json" ] || { echo "no $RESULTS/outcomes.json: run bash crate/mutants.sh worker first" >&2; exit 2; }
 [ -d worker/node_modules ] || (cd worker && npm ci --no-audit --no-fund)
+# The Python origin of the assertion tests needs PyJWT, as worker/test/run.sh arranges it.
+if python3 -c 'import jwt, cryptography' 2>/dev/null; then
+  export PYTHON_WITH_PYJWT=python3
+elif /usr/bin/python3 -c 'import jwt, cryptography' 2>/dev/null; then
+  export PYTHON_WITH_PYJWT=/usr/bin/python3
+fi
 mkdir -p "$OUT"
 
 # name<TAB>file<TAB>diff path, for every missed mutant.
@@ -52,6 +59,24 @@ git worktree add --quiet --detach "$TREE" HEAD
 trap 'git worktree remove --force "$TREE" 2>/dev/null || true' EXIT
 ln -s "$ROOT/worker/node_modules" "$TREE/worker/node_modules"
 
+build() {
+  (cd "$TREE" && CARGO_TARGET_DIR="$ROOT/target/wasm-worker-mutants" nice wasm-pack build crate --release \
+    --no-opt --target web --out-dir ../worker/pkg --no-default-features --features worker)
+}
+
+# Each test file first runs once unmutated and must pass: a file that fails without any
+# mutant (a missing tool, a busy machine) would count every mutant as caught.
+build >"$OUT/baseline.log" 2>&1 || { echo "the unmutated worker does not build: $OUT/baseline.log" >&2; exit 1; }
+passing=()
+for f in "${FILES[@]}"; do
+  if (cd "$TREE/worker" && timeout 600 node --test --test-concurrency=1 "test/$f.test.mjs") >>"$OUT/baseline.log" 2>&1; then
+    passing+=("$f")
+  else
+    echo "test/$f.test.mjs fails without any mutant: left out (see $OUT/baseline.log)"
+  fi
+done
+FILES=("${passing[@]}")
+
 accepted_names() {
   grep -vE '^\s*(#|$)' crate/mutants-accepted.txt | sed -E 's/\s+#.*$//'
 }
@@ -71,8 +96,7 @@ while IFS=$'\t' read -r name file diff; do
   # cargo-mutants' diff names the mutation where the new file's path would be.
   sed -e "1s|^--- .*|--- a/$file|" -e "2s|^+++ .*|+++ b/$file|" "$diff" | git -C "$TREE" apply -
   log="$OUT/$n.log"
-  if ! (cd "$TREE" && CARGO_TARGET_DIR="$ROOT/target/wasm-worker-mutants" nice wasm-pack build crate --release \
-      --no-opt --target web --out-dir ../worker/pkg --no-default-features --features worker) >"$log" 2>&1; then
+  if ! build >"$log" 2>&1; then
     echo "[$n/$total] unviable (does not build): $name"
     continue
   fi
