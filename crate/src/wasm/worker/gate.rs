@@ -769,14 +769,8 @@ impl Gate {
         }
     }
 
-    /// `LOG_BATCH_MS` when lines may wait, else 0.
     pub fn log_batch_ms(&self) -> u32 {
-        let settings = self.config.log_batch;
-        if settings.batches() {
-            settings.wait_ms
-        } else {
-            0
-        }
+        self.config.log_batch.longest_wait_ms()
     }
 
     pub fn log_waiting(&self) -> bool {

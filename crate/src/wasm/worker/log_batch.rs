@@ -52,6 +52,15 @@ impl LogBatchSettings {
     pub fn batches(self) -> bool {
         self.lines > 1
     }
+
+    /// How long a held line may wait (`LOG_BATCH_MS`), or 0 when no line is ever held.
+    pub fn longest_wait_ms(self) -> u32 {
+        if self.batches() {
+            self.wait_ms
+        } else {
+            0
+        }
+    }
 }
 
 /// The lines waiting to be written.
@@ -114,6 +123,7 @@ mod tests {
         let s = LogBatchSettings::parse(None, None).unwrap();
         assert_eq!((s.lines, s.wait_ms), (1, 1_000));
         assert!(!s.batches());
+        assert_eq!(s.longest_wait_ms(), 0, "nothing is held, so nothing waits");
     }
 
     #[test]
@@ -123,7 +133,9 @@ mod tests {
             assert_eq!(s.lines.to_string(), lines);
             assert_eq!(s.wait_ms.to_string(), ms);
         }
-        assert!(LogBatchSettings::parse(Some("2"), None).unwrap().batches());
+        let two = LogBatchSettings::parse(Some("2"), Some("250")).unwrap();
+        assert!(two.batches());
+        assert_eq!(two.longest_wait_ms(), 250);
     }
 
     #[test]
