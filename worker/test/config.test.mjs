@@ -2,7 +2,7 @@
 // it (never an allow); a source whose settings are all absent is disabled.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startStack, mintAlb, mintCognito, cognitoClaims, readDeny, withStack } from './helpers.mjs';
+import { startStack, mintAlb, mintCognito, cognitoClaims, readDeny, withStack, plainRequest } from './helpers.mjs';
 
 
 describe('bad settings: 500 naming the setting, nothing forwarded', () => {
@@ -22,9 +22,23 @@ describe('bad settings: 500 naming the setting, nothing forwarded', () => {
     ['ALB_KEYS_URL', { ALB_KEYS_URL: 'ftp://keys.example' }],
     ['ALB_REGION', { ALB_KEYS_URL: undefined, ALB_REGION: 'Not A Region' }],
     ['LOGOUT_REDIRECT_URI', { LOGOUT_REDIRECT_URI: undefined }],
+    // Some settings of a feature set and others not: refused, never the feature quietly off.
+    ['ALB_REGION', { ALB_CLIENT_IDS: undefined, ALB_ISSUER: undefined, ALB_KEYS_URL: undefined }],
+    ['ALB_REGION', { ALB_KEYS_URL: undefined }],
+    ['ENTRA_TENANT_ID', { ENTRA_TENANT_ID: undefined }],
+    ['ENTRA_TENANT_ID', { ENTRA_TENANT_ID: 'a'.repeat(129) }],
+    ['ENTRA_TENANT_ID', { ENTRA_TENANT_ID: 'contoso/evil' }],
+    ['LOGOUT_PATH', { LOGOUT_PATH: '/out?x=1' }],
+    ['LOGOUT_PATH', { LOGOUT_PATH: 'out' }],
+    ['CLIENT_ADDRESS_HEADER', { CLIENT_ADDRESS_HEADER: 'x y' }],
+    // URLs are read by the runtime's own parser: credentials or a fragment in any part.
+    ['ALB_KEYS_URL', { ALB_KEYS_URL: 'https://user@keys.example' }],
+    ['ALB_KEYS_URL', { ALB_KEYS_URL: 'https://:pw@keys.example' }],
+    ['ALB_KEYS_URL', { ALB_KEYS_URL: 'https://keys.example/#f' }],
   ];
   for (const [name, bindings] of cases) {
-    test(`${name} = ${JSON.stringify(Object.values(bindings)[0])}`, () => withStack({ bindings }, async (stack) => {
+    const shown = Object.entries(bindings).map(([k, v]) => `${k}=${v === undefined ? 'unset' : JSON.stringify(v)}`);
+    test(`${name} named (${shown.join(', ')})`, () => withStack({ bindings }, async (stack) => {
       for (const p of ['/health', '/itsm/x']) {
         const { status, body } = await readDeny(await stack.request(p));
         assert.equal(status, 500);
@@ -34,6 +48,19 @@ describe('bad settings: 500 naming the setting, nothing forwarded', () => {
       assert.equal(stack.origin.requests.length, 0);
     }));
   }
+});
+
+describe('settings at the edge of their rules are accepted', () => {
+  test('a tenant domain and a 128-byte tenant make end-session URLs', async () => {
+    for (const tenant of ['contoso.onmicrosoft.com', 'a'.repeat(128)]) {
+      await withStack({ bindings: { ENTRA_TENANT_ID: tenant, LOGOUT_PATH: '/sign-out' } }, async (stack) => {
+        const r = await plainRequest(stack.base, '/sign-out', { headers: { 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' } });
+        assert.equal(r.status, 302);
+        assert.equal(new URL(r.headers.location).pathname, `/${tenant}/oauth2/v2.0/logout`);
+        assert.equal(stack.origin.requests.length, 0);
+      });
+    }
+  });
 });
 
 describe('one source only', () => {

@@ -155,17 +155,7 @@ impl GateConfig {
             Policy::from_json(&policy)
         }
         .map_err(|e| invalid("POLICY", &format!("is invalid: {}", e.message())))?;
-        let client_address_header = match env.get("CLIENT_ADDRESS_HEADER")? {
-            None => Some(DEFAULT_CLIENT_ADDRESS_HEADER.to_owned()),
-            Some(name) if name == "none" => None,
-            Some(name) if is_header_name(&name) => Some(name.to_ascii_lowercase()),
-            Some(_) => {
-                return Err(invalid(
-                    "CLIENT_ADDRESS_HEADER",
-                    "must be a header name or none",
-                ))
-            }
-        };
+        let client_address_header = client_address_header(env.get("CLIENT_ADDRESS_HEADER")?)?;
 
         Ok(GateConfig {
             origin,
@@ -328,11 +318,7 @@ fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
             "is not set, but other logout settings are",
         )
     })?;
-    let tenant_ok = tenant.len() <= 128
-        && tenant
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
-    if !tenant_ok {
+    if !is_tenant(&tenant) {
         return Err(invalid("ENTRA_TENANT_ID", "is not a tenant id or domain"));
     }
     let authority = base_url(
@@ -346,10 +332,7 @@ fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
         )
     })?;
     let redirect = http_url("LOGOUT_REDIRECT_URI", &redirect)?;
-    let path = path.unwrap_or_else(|| DEFAULT_LOGOUT_PATH.to_owned());
-    if !path.starts_with('/') || path.contains(['?', '#']) {
-        return Err(invalid("LOGOUT_PATH", "must be a path starting with '/'"));
-    }
+    let path = logout_path(path)?;
     let query = crate::form::Encoder::new()
         .append_pair("post_logout_redirect_uri", &redirect)
         .finish();
@@ -357,6 +340,38 @@ fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
         path,
         end_session_url: format!("{authority}/{tenant}/oauth2/v2.0/logout?{query}"),
     }))
+}
+
+/// `CLIENT_ADDRESS_HEADER`: where the client's address is read for the decision log
+/// (unset: the platform's header; `none`: not logged).
+fn client_address_header(value: Option<String>) -> Result<Option<String>> {
+    match value {
+        None => Ok(Some(DEFAULT_CLIENT_ADDRESS_HEADER.to_owned())),
+        Some(name) if name == "none" => Ok(None),
+        Some(name) if is_header_name(&name) => Ok(Some(name.to_ascii_lowercase())),
+        Some(_) => Err(invalid(
+            "CLIENT_ADDRESS_HEADER",
+            "must be a header name or none",
+        )),
+    }
+}
+
+/// A tenant GUID or domain (`contoso.onmicrosoft.com`), the path segment of the
+/// end-session URL: nothing that could add a segment, a query or another host.
+fn is_tenant(tenant: &str) -> bool {
+    tenant.len() <= 128
+        && tenant
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+}
+
+/// `LOGOUT_PATH` (unset: `/logout`): a path alone, as requests are matched on the path.
+fn logout_path(value: Option<String>) -> Result<String> {
+    let path = value.unwrap_or_else(|| DEFAULT_LOGOUT_PATH.to_owned());
+    if !path.starts_with('/') || path.contains(['?', '#']) {
+        return Err(invalid("LOGOUT_PATH", "must be a path starting with '/'"));
+    }
+    Ok(path)
 }
 
 pub(super) fn parse_bounded(name: &str, value: &str, min: u64, max: u64) -> Result<u64> {
@@ -449,6 +464,46 @@ mod tests {
             ),
             "{m}"
         );
+    }
+
+    #[test]
+    fn the_client_address_header_is_a_header_name_or_none() {
+        let read = |v: Option<&str>| client_address_header(v.map(str::to_owned));
+        assert_eq!(
+            read(None).unwrap().as_deref(),
+            Some(DEFAULT_CLIENT_ADDRESS_HEADER)
+        );
+        assert_eq!(read(Some("none")).unwrap(), None);
+        assert_eq!(
+            read(Some("X-Real-IP")).unwrap().as_deref(),
+            Some("x-real-ip")
+        );
+        for bad in ["", "x y", "x:y", "caf\u{e9}"] {
+            let e = read(Some(bad)).err().unwrap();
+            assert_eq!(e.code(), ErrorCode::InvalidConfig);
+            assert!(e.message().starts_with("CLIENT_ADDRESS_HEADER "), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_tenant_is_a_guid_or_a_domain_of_at_most_128_bytes() {
+        assert!(is_tenant("11111111-2222-3333-4444-555555555555"));
+        assert!(is_tenant("contoso.onmicrosoft.com"));
+        assert!(is_tenant(&"a".repeat(128)));
+        assert!(!is_tenant(&"a".repeat(129)));
+        for bad in ["contoso/x", "a b", "x?y", "x#y", "x@y", "x%2f"] {
+            assert!(!is_tenant(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_logout_path_is_a_path_alone() {
+        assert_eq!(logout_path(None).unwrap(), DEFAULT_LOGOUT_PATH);
+        assert_eq!(logout_path(Some("/out".to_owned())).unwrap(), "/out");
+        for bad in ["out", "", "/out?x", "/out#x", "https://x.example/out"] {
+            let e = logout_path(Some(bad.to_owned())).err().unwrap();
+            assert!(e.message().starts_with("LOGOUT_PATH "), "{bad}");
+        }
     }
 
     #[test]
