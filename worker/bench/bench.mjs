@@ -38,8 +38,15 @@ const ASSERTION = process.env.BENCH_ASSERTION === '1';
 // BENCH_LOG_BATCH=N adds our worker once more with LOG_BATCH_LINES=N (`batched`): allow lines
 // written N per console.log, as a self-hosted gate would run (worker/README.md).
 const LOG_BATCH = process.env.BENCH_LOG_BATCH ?? '';
-const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : []), ...(ASSERTION ? ['assert', 'assert-bound'] : []), ...(LOG_BATCH ? ['batched'] : [])];
+// BENCH_VERIFY_FLOOR=1 adds bench/verify-floor-worker.js: the headers-only floor plus the
+// least a verifier must do with a new token (signature through WebCrypto, `exp`), the floor
+// for unique tokens: its req/s over jose's bounds how far any verifier can be ahead of jose.
+const VERIFY_FLOOR = process.env.BENCH_VERIFY_FLOOR === '1';
+const NAMES = ['passthrough', 'jose', 'ours', ...(FLOOR ? ['headers'] : []), ...(VERIFY_FLOOR ? ['verifyfloor'] : []), ...(ASSERTION ? ['assert', 'assert-bound'] : []), ...(LOG_BATCH ? ['batched'] : [])];
 
+// BENCH_MODES: which token cases to run (default both): unique (every request a new token)
+// and/or repeated (each token 20 times: cache hits).
+const MODES = (process.env.BENCH_MODES ?? 'unique,repeated').split(',');
 const log = (...a) => console.error('[bench]', ...a);
 
 // ---- keys and tokens (generated per run) ----
@@ -74,6 +81,7 @@ const mf = new Miniflare({
     { name: 'jose', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/.build/jose-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket },
     { name: 'ours', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: ours, unsafeDirectSockets: socket },
     ...(FLOOR ? [{ name: 'headers', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/headers-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket }] : []),
+    ...(VERIFY_FLOOR ? [{ name: 'verifyfloor', modules: true, scriptPath: path.join(WORKER_DIR, 'bench/verify-floor-worker.js'), compatibilityDate: '2026-04-01', bindings: common, unsafeDirectSockets: socket }] : []),
     ...(LOG_BATCH ? [
       { name: 'batched', modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, scriptPath: path.join(WORKER_DIR, 'src/index.js'), compatibilityDate: '2026-04-01', bindings: { ...ours, LOG_BATCH_LINES: LOG_BATCH }, unsafeDirectSockets: socket },
     ] : []),
@@ -146,7 +154,7 @@ try {
       if (r.status !== 200) throw new Error(`${name} answered ${r.status} for a valid ${alg} token: ${await r.text()}`);
       await run(name, header, tokens.slice(-2000), 1, WARMUP);
     }
-    for (const [mode, repeat] of [['unique', 1], [`repeated x${REPEAT}`, REPEAT]]) {
+    for (const [mode, repeat] of [['unique', 1], [`repeated x${REPEAT}`, REPEAT]].filter(([m]) => MODES.includes(m.split(' ')[0]))) {
       const names = NAMES;
       const runs = Object.fromEntries(names.map((n) => [n, []]));
       for (let round = 0; round < ROUNDS; round++) {
@@ -191,6 +199,15 @@ if (FLOOR) {
   lines.push('', '| alg | tokens | headers-only floor req/s (p99 ms) | ours/floor | workerd CPU µs/req (floor; ours) |', '|---|---|---|---|---|');
   for (const r of rows) {
     lines.push(`| ${r.alg} | ${r.mode} | ${fmt(r.headers.rps)} (${fmt(r.headers.p99)}) | ${fmt(r.ours.rps / r.headers.rps, 2)} | ${fmt(r.headers.cpu)}; ${fmt(r.ours.cpu)} |`);
+  }
+}
+if (VERIFY_FLOOR) {
+  // Unique tokens: every request a signature check. floor/jose is the most any verifier can
+  // be ahead of jose here.
+  lines.push('', '| alg | tokens | verify floor req/s (p99 ms) | floor/jose req/s | ours/floor req/s | CPU jose/floor | CPU ours/floor | workerd CPU µs/req (floor; jose; ours) |', '|---|---|---|---|---|---|---|---|');
+  for (const r of rows.filter((x) => x.mode === 'unique')) {
+    const f = r.verifyfloor;
+    lines.push(`| ${r.alg} | ${r.mode} | ${fmt(f.rps)} (${fmt(f.p99)}) | ${fmt(f.rps / r.jose.rps, 2)} | ${fmt(r.ours.rps / f.rps, 2)} | ${fmt(r.jose.cpu / f.cpu, 2)} | ${fmt(r.ours.cpu / f.cpu, 2)} | ${fmt(f.cpu)}; ${fmt(r.jose.cpu)}; ${fmt(r.ours.cpu)} |`);
   }
 }
 if (ASSERTION) {

@@ -5,6 +5,7 @@
 import wasmModule from '../pkg/entra_edge_auth_bg.wasm';
 import jose from './.build/jose-worker.js';
 import passthrough from './passthrough-worker.js';
+import floor from './headers-worker.js';
 
 // Count calls to every wasm-bindgen import (each is one wasm -> JS crossing).
 const crossings = new Map();
@@ -42,15 +43,24 @@ const req = (token, header) => new Request('https://edge.example/itsm/tickets?x=
   headers: { [header]: header === 'authorization' ? `Bearer ${token}` : token, 'user-agent': 'bench', accept: '*/*', 'x-auth-roles': 'super_admin' },
 });
 
+const SAMPLE_LINE = '{"detail":null,"error":null,"gate_ms":0,"method":"GET","outcome":"allow","path":"/itsm/tickets","request_id":"42451846d710-0","rule":2,"rule_path":"/itsm","source":"alb","status":null,"sub":"a592be2ab932ee5ba218921f8af17c1d","time":1796281966152,"token_cache_hit":true}';
+const batchLines = [];
 const cases = {
   async empty() {},
   async passthrough(i, s) { await passthrough.fetch(req(s.tokens[i % s.tokens.length], s.header), s.env, ctx); },
+  // The headers-only floor (bench/headers-worker.js): what a cache hit cannot cost less than.
+  async floor(i, s) { await floor.fetch(req(s.tokens[i % s.tokens.length], s.header), s.env, ctx); },
   async jose(i, s) { await jose.fetch(req(s.tokens[i % s.tokens.length], s.header), s.env, ctx); },
   async ours(i, s) { await s.gate.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
   // The same gate with allows not logged, and with subjects logged in clear (no hash): what
   // the decision log's line costs, and how much of it the subject's hash is.
   async ours_unlogged(i, s) { await s.unlogged.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
   async ours_plain(i, s) { await s.plain.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
+  // LOG_BATCH_LINES=64: allow lines written 64 per console.log.
+  async ours_batched(i, s) { await s.batched.handle(req(s.tokens[i % s.tokens.length], s.header), ctx); },
+  // console.log alone: one decision-log-sized line per op, or 64 of them joined every 64th op.
+  async log_line(i) { console.log(SAMPLE_LINE.replace('-0"', `-${i}"`)); },
+  async log_batch(i) { batchLines.push(SAMPLE_LINE.replace('-0"', `-${i}"`)); if (batchLines.length === 64) { console.log(batchLines.join('\n')); batchLines.length = 0; } },
   async ours_public(i, s) { await s.gate.handle(new Request('https://edge.example/health', { headers: { 'user-agent': 'bench' } }), ctx); },
   async subtle_verify(i, s) {
     const t = s.tokens[i % s.tokens.length];
@@ -75,6 +85,7 @@ export default {
       const gate = new EdgeGate(body.env);
       const unlogged = new EdgeGate({ ...body.env, LOG_ALLOW_SAMPLE: '0' });
       const plain = new EdgeGate({ ...body.env, LOG_SUBJECT: 'plain' });
+      const batched = new EdgeGate({ ...body.env, LOG_BATCH_LINES: '64' });
       let cryptoKey, verifyAlg;
       if (body.header === 'authorization') {
         verifyAlg = { name: 'RSASSA-PKCS1-v1_5' };
@@ -84,7 +95,7 @@ export default {
         const der = Uint8Array.from(atob(body.albPem.replace(/-----[^-]+-----|\s/g, '')), (c) => c.charCodeAt(0));
         cryptoKey = await crypto.subtle.importKey('spki', der, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['verify']);
       }
-      state = { ...body, gate, unlogged, plain, cryptoKey, verifyAlg };
+      state = { ...body, gate, unlogged, plain, batched, cryptoKey, verifyAlg };
       // Warm every case once (keys fetched, CryptoKeys imported).
       for (const c of Object.keys(cases)) await cases[c](0, state);
       return new Response('ok');

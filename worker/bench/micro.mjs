@@ -26,7 +26,7 @@ const alb = await albSigner();
 const cog = await cognitoSigner();
 const issuer = STUB_ISSUER;
 const env = stubSettings();
-const cases = (process.env.MICRO_CASES ?? 'empty,passthrough,new_request,ours_public,subtle_verify,jose,ours,ours_repeated').split(',');
+const cases = (process.env.MICRO_CASES ?? 'empty,passthrough,new_request,floor,ours_public,subtle_verify,jose,ours,ours_repeated').split(',');
 const total = N * ROUNDS + N;
 for (const [alg, header, mint] of [
   ['ES256', 'x-amzn-oidc-data', (n) => mintAlb(alb, { claims: { sub: `user-${n}`, roles: ['viewer'] } })],

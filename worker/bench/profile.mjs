@@ -1,6 +1,6 @@
 // CPU profile of one worker under load (a script, not a test): V8's sampling profiler over
 // workerd's inspector while autocannon drives the worker, then self time per function.
-// `node bench/profile.mjs [ours|jose|passthrough] [es256|rs256] [unique|repeated|single]`
+// `node bench/profile.mjs [ours|jose|passthrough|floor] [es256|rs256] [unique|repeated|single]`
 // (single: one token throughout, so every request after the first is a cache hit), after
 // bench/run.sh has built pkg/ and the jose bundle. PROFILE_SECONDS (default 5); PROFILE_TOP
 // (default 30) functions listed. For Rust function names, point PROFILE_SCRIPT at an entry
@@ -29,7 +29,7 @@ const { servers, bindings: started } = await startServers(alb, cog);
 const bindings = { ...started, ...JSON.parse(process.env.PROFILE_BINDINGS ?? '{}') };
 const issuer = bindings.COGNITO_ISSUER;
 // PROFILE_SCRIPT: another entry (say one importing a build with function names kept).
-const script = process.env.PROFILE_SCRIPT ?? { ours: 'src/index.js', jose: 'bench/.build/jose-worker.js', passthrough: 'bench/passthrough-worker.js' }[which];
+const script = process.env.PROFILE_SCRIPT ?? { ours: 'src/index.js', jose: 'bench/.build/jose-worker.js', passthrough: 'bench/passthrough-worker.js', floor: 'bench/headers-worker.js' }[which];
 const mf = new Miniflare({
   host: '127.0.0.1', inspectorPort: INSPECTOR,
   workers: [{

@@ -6,6 +6,8 @@
 # bench/profile.mjs profiles one worker under load. BENCH_FLOOR=1 adds the headers-only
 # floor worker; BENCH_ASSERTION=1 adds ours with the identity assertion on (default binding
 # and ASSERTION_BIND=request) and prints their ratios to ours and to the floor.
+# BENCH_VERIFY_FLOOR=1 adds the unique-token floor (bench/verify-floor-worker.js: the header
+# work plus one WebCrypto signature check); BENCH_MODES=unique (or repeated) runs one case.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund

@@ -19,7 +19,8 @@ const CASES = (process.env.AB_CASES ?? 'ours,ours_repeated').split(',');
 const AB = path.join(WORKER_DIR, 'bench/.build/ab');
 const source = fs.readFileSync(path.join(WORKER_DIR, 'bench/micro-worker.js'), 'utf8')
   .replaceAll("'../pkg/", "'./pkg/").replace("'./.build/jose-worker.js'", "'../../jose-worker.js'")
-  .replace("'./passthrough-worker.js'", "'../../../passthrough-worker.js'");
+  .replace("'./passthrough-worker.js'", "'../../../passthrough-worker.js'")
+  .replace("'./headers-worker.js'", "'../../../headers-worker.js'");
 for (const side of ['A', 'B']) fs.writeFileSync(path.join(AB, side, 'micro-worker.js'), source);
 const rules = [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
 const mf = new Miniflare({
