@@ -14,7 +14,7 @@
 
 mod read;
 mod value;
-mod write;
+pub(crate) mod write;
 
 pub use read::{parse, JsonError, MAX_DEPTH, MAX_MEMBERS};
 pub use value::{Map, Number, Value};

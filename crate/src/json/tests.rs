@@ -364,3 +364,28 @@ fn object_writer_writes_what_the_tree_writes() {
 fn object_writer_refuses_members_out_of_order_in_debug_builds() {
     ObjectWriter::new().string("b", "").string("a", "");
 }
+
+#[test]
+fn digits_are_written_without_fmt() {
+    let digits = |n: u64, radix: u64| {
+        let mut out = String::from("x");
+        super::write::push_digits(&mut out, n, radix);
+        out
+    };
+    for n in [
+        0,
+        1,
+        9,
+        10,
+        11,
+        99,
+        100,
+        255,
+        256,
+        1_796_281_966_152,
+        u64::MAX,
+    ] {
+        assert_eq!(digits(n, 10), format!("x{n}"));
+        assert_eq!(digits(n, 16), format!("x{n:x}"));
+    }
+}

@@ -25,6 +25,8 @@ for (const side of ['A', 'B']) fs.writeFileSync(path.join(AB, side, 'micro-worke
 const rules = [{ type: 'ESModule', include: ['**/*.js'] }, { type: 'CompiledWasm', include: ['**/*.wasm'] }];
 const mf = new Miniflare({
   host: '127.0.0.1',
+  // The decision log's lines are read and dropped (as in micro.mjs).
+  handleRuntimeStdio: (stdout, stderr) => { stdout.resume(); stderr.pipe(process.stderr); },
   workers: ['A', 'B'].map((side) => ({
     name: side, modules: true, modulesRoot: WORKER_DIR, modulesRules: rules, compatibilityDate: '2026-04-01',
     scriptPath: path.join(AB, side, 'micro-worker.js'),
@@ -48,7 +50,7 @@ for (const [alg, header, mint] of [
   const setup = JSON.stringify({ env, header, tokens, albPem: alb.pem, jwks: { keys: [cog.jwk] } });
   for (const w of Object.values(workers)) await (await w.fetch('http://x/setup', { method: 'POST', body: setup })).text();
   for (const c of CASES) {
-    const [name, repeat] = c === 'ours_repeated' ? ['ours', 20] : [c, 1];
+    const [name, repeat] = c.endsWith('_repeated') ? [c.slice(0, -'_repeated'.length), 20] : [c, 1];
     const times = { A: [], B: [] };
     for (let r = 0; r < ROUNDS; r++) {
       const offset = repeat === 1 ? N * (r + 1) : 0;

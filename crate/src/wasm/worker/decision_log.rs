@@ -80,7 +80,14 @@ pub fn hash_subject(subject: &str) -> String {
         .chain_update(b"entra-edge-auth decision-log subject\0")
         .chain_update(subject.as_bytes())
         .finalize();
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    // Hex by table: `format!` per byte was a tenth of the log line's cost.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+    out
 }
 
 /// Allow or deny.
@@ -125,13 +132,13 @@ impl DecisionRecord<'_> {
     /// name order as the writer requires.
     pub fn to_json(&self, subject: LogSubject) -> String {
         let flag = |b: bool| if b { "true" } else { "false" };
-        let number = |n: Option<u64>| n.map_or_else(|| "null".to_owned(), |n| n.to_string());
         let sub = match subject {
             LogSubject::Plain => self.subject.map(str::to_owned),
             LogSubject::Hash => self.subject.map(hash_subject),
             LogSubject::Off => None,
         };
-        let mut line = ObjectWriter::new();
+        // A line is about 300 bytes: one allocation instead of a string grown five times.
+        let mut line = ObjectWriter::with_capacity(320);
         line.optional("detail", self.error.map(|(_, detail)| detail))
             .optional("error", self.error.map(|(code, _)| code))
             .number("gate_ms", self.gate_ms)
@@ -145,10 +152,10 @@ impl DecisionRecord<'_> {
             )
             .string("path", self.path)
             .string("request_id", self.request_id)
-            .raw("rule", &number(self.rule.map(|(index, _)| index as u64)))
+            .optional_number("rule", self.rule.map(|(index, _)| index as u64))
             .optional("rule_path", self.rule.map(|(_, path)| path))
             .optional("source", self.source)
-            .raw("status", &number(self.status.map(u64::from)));
+            .optional_number("status", self.status.map(u64::from));
         if subject != LogSubject::Off {
             line.optional("sub", sub.as_deref());
         }
@@ -251,7 +258,7 @@ mod tests {
         let h = hash_subject("user-1");
         assert_eq!(h.len(), 32);
         assert!(h.bytes().all(|b| b.is_ascii_hexdigit()));
-        assert_eq!(h, hash_subject("user-1"));
+        assert_eq!(h, "9343ba09781624137953361925768539");
         assert_ne!(h, hash_subject("user-2"));
         // Not the bare SHA-256 of the id (a table of plain hashes of ids does not apply).
         let bare = Sha256::digest(b"user-1");

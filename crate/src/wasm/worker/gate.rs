@@ -638,7 +638,11 @@ impl Gate {
         identity: Option<&Identity>,
         assertion: Option<&str>,
     ) -> Promise {
-        let target = format!("{}{}{}", self.config.origin, head.path, head.search);
+        let origin = &self.config.origin;
+        let mut target = String::with_capacity(origin.len() + head.path.len() + head.search.len());
+        target.push_str(origin);
+        target.push_str(&head.path);
+        target.push_str(&head.search);
         let added = Added {
             request_id: &head.trace.request_id,
             assertion,

@@ -27,7 +27,11 @@ pub fn from_cf_ray(value: &str) -> Option<&str> {
 
 /// A gate-made id: the isolate's prefix and this request's number, e.g. `a1b2c3d4e5f6-2a`.
 pub fn generated(prefix: &str, counter: u64) -> String {
-    format!("{prefix}-{counter:x}")
+    let mut id = String::with_capacity(prefix.len() + 17);
+    id.push_str(prefix);
+    id.push('-');
+    crate::json::write::push_digits(&mut id, counter, 16);
+    id
 }
 
 /// The isolate's prefix from random bytes: 12 hex characters.
@@ -69,6 +73,8 @@ mod tests {
         let p = prefix(&[0xab; 32]);
         assert_eq!(p, "abababababab");
         assert_eq!(generated(&p, 42), "abababababab-2a");
+        assert_eq!(generated(&p, 0), "abababababab-0");
+        assert_eq!(generated(&p, u64::MAX), "abababababab-ffffffffffffffff");
         assert_ne!(generated(&p, 1), generated(&p, 2));
     }
 }
