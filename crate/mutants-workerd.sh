@@ -28,7 +28,11 @@ OUT="$ROOT/target/mutants/workerd"
 FILES=(config hardening defences gate workerd entra pools keys decision-log assertion smoke wycheproof)
 
 [ -f "$RESULTS/outcomes.json" ] || { echo "no $RESULTS/outcomes.json: run bash crate/mutants.sh worker first" >&2; exit 2; }
-[ -d worker/node_modules ] || (cd worker && npm ci --no-audit --no-fund)
+# As worker/test/run.sh: an empty or stale node_modules (a fresh checkout leaves the folder
+# empty) is installed again, or every test file would fail its unmutated run.
+if [ ! -f worker/node_modules/.package-lock.json ] || [ worker/package-lock.json -nt worker/node_modules/.package-lock.json ]; then
+  (cd worker && npm ci --no-audit --no-fund)
+fi
 # The Python origin of the assertion tests needs PyJWT, as worker/test/run.sh arranges it.
 if python3 -c 'import jwt, cryptography' 2>/dev/null; then
   export PYTHON_WITH_PYJWT=python3
@@ -75,6 +79,8 @@ for f in "${FILES[@]}"; do
     echo "test/$f.test.mjs fails without any mutant: left out (see $OUT/baseline.log)"
   fi
 done
+# No file passing unmutated means nothing can be measured (not "every mutant missed").
+[ ${#passing[@]} -gt 0 ] || { echo "no worker test file passes without a mutant: nothing measured (see $OUT/baseline.log)" >&2; exit 1; }
 FILES=("${passing[@]}")
 
 accepted_names() {
