@@ -342,8 +342,9 @@ fn logout(env: &Env) -> Result<Option<LogoutConfig>> {
     }))
 }
 
-/// `CLIENT_ADDRESS_HEADER`: where the client's address is read for the decision log
-/// (unset: the platform's header; `none`: not logged).
+/// `CLIENT_ADDRESS_HEADER`: where the client's address is read to rank unknown ALB key ids
+/// by distinct clients (unset: Cloudflare's `cf-connecting-ip`; `none`: every request
+/// counts as one client).
 fn client_address_header(value: Option<String>) -> Result<Option<String>> {
     match value {
         None => Ok(Some(DEFAULT_CLIENT_ADDRESS_HEADER.to_owned())),
