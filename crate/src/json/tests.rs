@@ -389,3 +389,10 @@ fn digits_are_written_without_fmt() {
         assert_eq!(digits(n, 16), format!("x{n:x}"));
     }
 }
+
+#[test]
+fn bytes_are_written_as_two_hex_digits_each() {
+    let mut out = String::from("x");
+    super::write::push_hex(&mut out, &[0x00, 0x0f, 0x10, 0xa5, 0xff]);
+    assert_eq!(out, "x000f10a5ff");
+}

@@ -156,10 +156,13 @@ impl ObjectWriter {
     }
 }
 
-/// `value`'s digits in `radix` (10 or 16, lower case), appended to `out`. Without
-/// `core::fmt`, whose machinery was a measurable share of a decision-log line in wasm.
+/// Lower-case digits up to hex. The helpers below write numbers and hex without
+/// `core::fmt`, whose machinery (and `format!`'s allocation per byte) showed in the
+/// profile of a decision-log line in wasm.
+const DIGITS: &[u8; 16] = b"0123456789abcdef";
+
+/// `value`'s digits in `radix` (10 or 16), appended to `out`.
 pub(crate) fn push_digits(out: &mut String, mut value: u64, radix: u64) {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut buf = [0u8; 64];
     let mut at = buf.len();
     loop {
@@ -172,6 +175,14 @@ pub(crate) fn push_digits(out: &mut String, mut value: u64, radix: u64) {
     }
     for &digit in &buf[at..] {
         out.push(char::from(digit));
+    }
+}
+
+/// Each byte of `bytes` as two hex digits, appended to `out`.
+pub(crate) fn push_hex(out: &mut String, bytes: &[u8]) {
+    for &b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
 }
 
@@ -190,7 +201,6 @@ pub fn string_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 
 /// A JSON string literal for `s`.
 pub(crate) fn write_string(s: &str, out: &mut String) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push('"');
     let mut plain_from = 0;
     for (i, b) in s.bytes().enumerate() {
@@ -211,8 +221,7 @@ pub(crate) fn write_string(s: &str, out: &mut String) {
         plain_from = i + 1;
         if escape.is_empty() {
             out.push_str("\\u00");
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 0xf)] as char);
+            push_hex(out, &[b]);
         } else {
             out.push_str(escape);
         }

@@ -36,7 +36,9 @@ pub fn generated(prefix: &str, counter: u64) -> String {
 
 /// The isolate's prefix from random bytes: 12 hex characters.
 pub fn prefix(random: &[u8; 32]) -> String {
-    random[..6].iter().map(|b| format!("{b:02x}")).collect()
+    let mut prefix = String::with_capacity(12);
+    crate::json::write::push_hex(&mut prefix, &random[..6]);
+    prefix
 }
 
 #[cfg(test)]
